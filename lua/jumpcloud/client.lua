@@ -1,0 +1,185 @@
+--- The client: options, environment, authentication headers and `request`.
+-- A client is a `jumpcloud.Client` userdata made by the C core; this module adds its Lua
+-- methods. The API key goes straight to the core and is never kept on the Lua side.
+-- @module jumpcloud.client
+local core = require "jumpcloud.core"
+local errors = require "jumpcloud.errors"
+
+local type, tostring, getenv, format = type, tostring, os.getenv, string.format
+
+local M = {}
+local methods = core.methods
+
+M.DEFAULT_BASE_URL = "https://console.jumpcloud.com/api/v2"
+M.USER_AGENT = format("jumpcloud-lua/%s libcurl/%s", core.VERSION, core.curl_version)
+
+-- Raises a type error naming the option, blaming the caller of the public function.
+local function check_opt(opts, name, want, level)
+  local v = opts[name]
+  if v ~= nil and type(v) ~= want then
+    error(format("bad option '%s' (%s expected, got %s)", name, want, type(v)), level + 1)
+  end
+  return v
+end
+
+local function check_positive(opts, name, level)
+  local v = check_opt(opts, name, "number", level + 1)
+  if v ~= nil and not (v > 0) then error(format("bad option '%s' (positive number expected)", name), level + 1) end
+  return v
+end
+
+local function nonempty(s)
+  if s ~= nil and s ~= "" then return s end
+end
+
+local KNOWN_OPTIONS = {
+  api_key = true, org_id = true, base_url = true, timeout = true, connect_timeout = true,
+  stall_timeout = true, user_agent = true, ca_file = true, proxy = true, headers = true, max_body = true,
+}
+
+--- Makes a client.
+-- Unset options fall back to the environment: `JC_API_KEY`, `JC_ORG_ID`, `JC_API_V2_BASE_URL`.
+-- @tparam[opt] table opts `api_key`, `org_id` (sent as `x-org-id`), `base_url`, `timeout`
+--   (seconds, whole call, default 60), `connect_timeout` (default 10), `stall_timeout` (seconds
+--   without a byte, default 30), `user_agent`, `ca_file` (PEM bundle of a private CA), `proxy`,
+--   `headers` (sent on every request), `max_body` (bytes, default 64 MiB)
+-- @treturn jumpcloud.Client
+-- @usage local c <close> = jumpcloud.new{ api_key = os.getenv("JC_API_KEY") }
+function M.new(opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then error("bad argument #1 to 'new' (table expected, got " .. type(opts) .. ")", 2) end
+  for k in pairs(opts) do
+    if not KNOWN_OPTIONS[k] then error(format("unknown option '%s'", tostring(k)), 2) end
+  end
+  for _, name in ipairs({ "api_key", "org_id", "base_url", "user_agent", "ca_file", "proxy" }) do
+    check_opt(opts, name, "string", 2)
+  end
+  check_opt(opts, "headers", "table", 2)
+  for _, name in ipairs({ "timeout", "connect_timeout", "stall_timeout", "max_body" }) do
+    check_positive(opts, name, 2)
+  end
+  local api_key = nonempty(opts.api_key) or nonempty(getenv("JC_API_KEY"))
+  if not api_key then error("no API key: pass api_key to jumpcloud.new or set JC_API_KEY", 2) end
+  local base_url = nonempty(opts.base_url) or nonempty(getenv("JC_API_V2_BASE_URL")) or M.DEFAULT_BASE_URL
+  if not base_url:match("^https?://[^/]+") then
+    error(format("bad option 'base_url' (an http:// or https:// URL expected, got '%s')", base_url), 2)
+  end
+  local client = core.new({
+    api_key = api_key, headers = opts.headers, timeout = opts.timeout,
+    connect_timeout = opts.connect_timeout, stall_timeout = opts.stall_timeout,
+    user_agent = opts.user_agent or M.USER_AGENT, ca_file = opts.ca_file, proxy = opts.proxy,
+    max_body = opts.max_body,
+  })
+  local state = core.state(client)
+  state.base_url = base_url:gsub("/+$", "")
+  state.org_id = nonempty(opts.org_id) or nonempty(getenv("JC_ORG_ID"))
+  return client
+end
+
+local function is_json(content_type)
+  if not content_type then return false end
+  local ct = content_type:lower()
+  return ct:find("^application/json") ~= nil or ct:find("^application/[%w.+-]*%+json") ~= nil
+end
+M.is_json = is_json
+
+local function correlation_id()
+  return format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
+end
+
+-- Builds the error of an HTTP status >= 300.
+local function http_error(client, method, url, resp, body)
+  local status = resp.status
+  return errors.new({
+    kind = "http", status = status, code = errors.status_code(status),
+    message = errors.message_from(body) or ("HTTP " .. status),
+    method = method, url = url, body = body, headers = resp.headers,
+    request_id = resp.headers["x-request-id"],
+  })
+end
+
+-- Scrubs the API key from every string an error carries (servers can echo it back).
+local function scrub(client, value, depth)
+  if type(value) == "string" then return client:redact(value) end
+  if type(value) == "table" and depth < 32 then
+    for k, v in pairs(value) do value[k] = scrub(client, v, depth + 1) end
+  end
+  return value
+end
+
+local function fail(client, err)
+  for k, v in pairs(err) do err[k] = scrub(client, v, 0) end
+  return nil, errors.new(err)
+end
+
+--- Sends one request and returns the response.
+-- @tparam string method HTTP method ("GET", "POST", ...)
+-- @tparam string path path below the base URL, starting with "/", already escaped
+-- @tparam[opt] table opts `query` (name -> value or array), `explode` (set of query names sent as
+--   repeated keys), `headers`, `body` (a table sent as JSON, or a string sent as is),
+--   `org_header` (false: do not send `x-org-id`)
+-- @treturn table response `{status, headers, body}`, JSON bodies decoded; or nil and an error
+function methods:request(method, path, opts)
+  if type(method) ~= "string" then error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", 2) end
+  if type(path) ~= "string" or path:sub(1, 1) ~= "/" then
+    error("bad argument #2 to 'request' (path starting with '/' expected)", 2)
+  end
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", 2) end
+  if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", 2) end
+  method = method:upper()
+  local state = core.state(self)
+  local headers = { accept = "application/json" }
+  if state.org_id and opts.org_header ~= false then headers["x-org-id"] = state.org_id end
+  if opts.headers ~= nil then
+    if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", 2) end
+    for k, v in pairs(opts.headers) do headers[type(k) == "string" and k:lower() or k] = v end
+  end
+  local body = opts.body
+  if type(body) == "table" then
+    local ok, text = pcall(core.json_encode, body)
+    if not ok then error("bad option 'body' (" .. tostring(text) .. ")", 2) end
+    body = text
+  elseif body ~= nil and type(body) ~= "string" then
+    error("bad option 'body' (table or string expected, got " .. type(body) .. ")", 2)
+  end
+  if body and not headers["content-type"] then headers["content-type"] = "application/json" end
+  local url = state.base_url .. path
+  if opts.query ~= nil then
+    if type(opts.query) ~= "table" then error("bad option 'query' (table expected)", 2) end
+    local q = core.encode_query(opts.query, opts.explode)
+    if q ~= "" then url = url .. "?" .. q end
+  end
+  local resp, terr = self:perform(method, url, headers, body)
+  if not resp then
+    terr.method, terr.url, terr.correlation_id = method, url, correlation_id()
+    return fail(self, terr)
+  end
+  local raw = resp.body
+  if raw == "" then
+    resp.body = nil
+  elseif is_json(resp.headers["content-type"]) and method ~= "HEAD" then
+    local data, derr = core.json_decode(raw)
+    if data == nil and derr then
+      return fail(self, {
+        kind = "decode", code = "invalid_json", status = resp.status, message = derr,
+        method = method, url = url, body = raw, correlation_id = correlation_id(),
+      })
+    end
+    resp.body = data
+  end
+  if resp.status >= 300 then
+    local err = http_error(self, method, url, resp, resp.body)
+    err.correlation_id = correlation_id()
+    return fail(self, err)
+  end
+  return resp
+end
+
+--- The base URL requests go to.
+-- @treturn string
+function methods:base_url()
+  return core.state(self).base_url
+end
+
+return M
