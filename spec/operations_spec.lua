@@ -126,7 +126,8 @@ describe("jumpcloud.operations", function()
     it("derives paging and sort_param from the query params", function()
       for _, op in ipairs(list) do
         local has = function(name) return param(op, name, "query") ~= nil end
-        local expected = (has("limit") and has("skip") and "skip") or (has("top") and has("skipToken") and "token") or nil
+        local expected = (has("limit") and has("skip") and "skip")
+          or (has("top") and has("skipToken") and "token") or nil
         assert.are.equal(expected, op.paging, op.id .. " paging")
         assert.are.equal(has("sort") or nil, op.sort_param, op.id .. " sort_param")
       end
