@@ -10,7 +10,7 @@
 --
 -- Value syntax: `in` joins its values with `|` (`id:in:a|b|c`); `between` writes its two bounds the
 -- same way, `lo|hi` (`created:between:2024-01-01|2024-12-31`). The reference gives no syntax for
--- `between`, so this one is this library's choice (the mock server accepts it).
+-- `between`, so this one is this library's choice, and the mock server must accept the same.
 --
 -- @module jumpcloud.filter
 -- @usage
