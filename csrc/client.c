@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <curl/curl.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jc.h"
@@ -19,6 +20,11 @@ typedef struct jc_client {
   jc_buf body, head;           /* response buffers, reused across requests */
   size_t max_body;
   int overflow;                /* 1: body over max_body, 2: header block too large */
+  int body_started;            /* the current response's first body chunk has been seen */
+  const char *file_path;       /* stream a 2xx body to this file instead of memory */
+  FILE *file;
+  int file_error;
+  curl_off_t file_bytes;
   char errbuf[CURL_ERROR_SIZE];
 } jc_client;
 
@@ -41,14 +47,31 @@ static void release(jc_client *c) {
   jc_buf_free(&c->head);
 }
 
+static long current_status(jc_client *c) {
+  long status = 0;
+  curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
+/* A 2xx body goes to the file when one was asked for; anything else to memory. */
+static size_t to_file(jc_client *c, const char *data, size_t len) {
+  if (!c->file) c->file = fopen(c->file_path, "wb");
+  if (!c->file || fwrite(data, 1, len, c->file) != len) return c->file_error = 1, 0;
+  c->file_bytes += (curl_off_t)len;
+  return len;
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *ud) {
   jc_client *c = ud;
   size_t len = size * n;
-  if (c->body.len == 0 && c->body.cap == 0) {
+  int first = !c->body_started;
+  c->body_started = 1;
+  if (c->file_path && current_status(c) / 100 == 2) return to_file(c, data, len);
+  if (first) { /* refuse an absurd Content-Length at once, else size the buffer once */
     curl_off_t cl = -1;
     curl_easy_getinfo(c->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
     if (cl > 0 && (size_t)cl > c->max_body) return c->overflow = 1, 0;
-    if (cl > 0 && jc_buf_append(&c->body, NULL, 0) == 0) { /* size the buffer once */
+    if (cl > 0 && (size_t)cl + 1 > c->body.cap) {
       char *p = realloc(c->body.p, (size_t)cl + 1);
       if (p) c->body.p = p, c->body.cap = (size_t)cl + 1;
     }
@@ -264,7 +287,8 @@ static int push_failure(lua_State *L, jc_client *c, CURLcode rc) {
   lua_pushnil(L);
   lua_createtable(L, 0, 5);
   const char *kind = "network", *code = curl_code_name(rc), *msg = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
-  if (c->overflow == 1) kind = "decode", code = "body_too_large", msg = "response body larger than max_body";
+  if (c->file_error) kind = "file", code = "file_write", msg = "cannot write the response to the file";
+  else if (c->overflow == 1) kind = "decode", code = "body_too_large", msg = "response body larger than max_body";
   else if (c->overflow == 2) kind = "decode", code = "headers_too_large", msg = "response headers too large";
   else if (rc == CURLE_OPERATION_TIMEDOUT) kind = "timeout";
   lua_pushstring(L, kind);
@@ -302,17 +326,38 @@ static int push_response(lua_State *L, jc_client *c) {
   lua_setfield(L, resp, "time");
   lua_pushboolean(L, connects == 0);
   lua_setfield(L, resp, "reused");
+  if (c->file_path && status / 100 == 2) {
+    lua_pushstring(L, c->file_path);
+    lua_setfield(L, resp, "file");
+    lua_pushinteger(L, (lua_Integer)c->file_bytes);
+    lua_setfield(L, resp, "bytes");
+  }
   return 1;
 }
 
 static void reset_buffers(jc_client *c) {
   if (c->body.cap > KEEP_BUFFER_CAP) jc_buf_free(&c->body); /* do not pin a huge body */
   c->body.len = c->head.len = 0;
-  c->overflow = 0;
+  c->overflow = c->body_started = c->file_error = 0;
+  c->file_bytes = 0;
+  c->file_path = NULL;
   c->errbuf[0] = '\0';
 }
 
-/* client:perform(method, url, headers, body) -> response | nil, transport error */
+/* Closes the streamed file; a failed transfer removes its partial file. Returns 1 when the
+ * file itself failed (rc is then set so the error says so). */
+static int finish_file(jc_client *c, CURLcode *rc) {
+  if (c->file_path && !c->file && *rc == CURLE_OK && current_status(c) / 100 == 2)
+    to_file(c, "", 0); /* an empty 2xx body still makes its (empty) file */
+  int failed = c->file_error || (c->file && fclose(c->file) != 0);
+  if (c->file_error && c->file) fclose(c->file);
+  if (c->file && (failed || *rc != CURLE_OK)) remove(c->file_path);
+  c->file = NULL;
+  if (failed) *rc = CURLE_WRITE_ERROR;
+  return failed;
+}
+
+/* client:perform(method, url, headers, body [, {to_file = path}]) -> response | nil, transport error */
 static int l_perform(lua_State *L) {
   jc_client *c = check_open(L, 1);
   const char *method = luaL_checkstring(L, 2);
@@ -322,6 +367,11 @@ static int l_perform(lua_State *L) {
   const char *body = luaL_optlstring(L, 5, NULL, &blen);
   for (const char *p = method; *p; p++)
     if (!isupper((unsigned char)*p)) return luaL_argerror(L, 2, "method must be an upper-case HTTP verb");
+  const char *file_path = NULL;
+  if (!lua_isnoneornil(L, 6)) {
+    luaL_checktype(L, 6, LUA_TTABLE);
+    file_path = opt_string(L, 6, "to_file");
+  }
   struct curl_slist *list = NULL;
   for (struct curl_slist *d = c->defaults; d; d = d->next) {
     struct curl_slist *grown = curl_slist_append(list, d->data);
@@ -333,6 +383,7 @@ static int l_perform(lua_State *L) {
   }
   list = add_headers(L, list, 4, "headers");
   reset_buffers(c);
+  c->file_path = file_path;
   curl_easy_setopt(c->easy, CURLOPT_URL, url);
   curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, list);
   set_method(c->easy, method, body, blen);
@@ -340,7 +391,7 @@ static int l_perform(lua_State *L) {
   curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
   curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, NULL);
   curl_slist_free_all(list);
-  int n = rc == CURLE_OK ? push_response(L, c) : push_failure(L, c, rc);
+  int n = finish_file(c, &rc) ? push_failure(L, c, rc) : rc == CURLE_OK ? push_response(L, c) : push_failure(L, c, rc);
   reset_buffers(c);
   return n;
 }

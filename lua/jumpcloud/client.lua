@@ -4,6 +4,9 @@
 -- @module jumpcloud.client
 local core = require "jumpcloud.core"
 local errors = require "jumpcloud.errors"
+local url_util = require "jumpcloud.url"
+local executor = require "jumpcloud.executor"
+local resource = require "jumpcloud.resource"
 
 local type, tostring, getenv, format = type, tostring, os.getenv, string.format
 
@@ -31,6 +34,10 @@ end
 local function nonempty(s)
   if s ~= nil and s ~= "" then return s end
 end
+
+--- The resources a client carries, each a module of `jumpcloud.resources`: `client.policies`, ...
+M.RESOURCES = { "policies", "policygroups", "policytemplates", "policyresults", "iplists", "ldapservers",
+  "logos", "microsoft_mdm", "office365s", "organizations", "passwordmanager", "autotask", "connectwise", "cases" }
 
 local KNOWN_OPTIONS = {
   api_key = true, org_id = true, base_url = true, timeout = true, connect_timeout = true,
@@ -73,6 +80,9 @@ function M.new(opts)
   local state = core.state(client)
   state.base_url = base_url:gsub("/+$", "")
   state.org_id = nonempty(opts.org_id) or nonempty(getenv("JC_ORG_ID"))
+  for _, name in ipairs(M.RESOURCES) do
+    state[name] = resource.new(client, (require("jumpcloud.resources." .. name)))
+  end
   return client
 end
 
@@ -114,15 +124,21 @@ end
 
 --- Sends one request and returns the response.
 -- @tparam string method HTTP method ("GET", "POST", ...)
--- @tparam string path path below the base URL, starting with "/", already escaped
+-- @tparam string path path below the base URL, starting with "/", already escaped; or a full URL
+--   of the base URL's origin (a `Link` to follow)
 -- @tparam[opt] table opts `query` (name -> value or array), `explode` (set of query names sent as
 --   repeated keys), `headers`, `body` (a table sent as JSON, or a string sent as is),
---   `org_header` (false: do not send `x-org-id`)
+--   `org_header` (false: do not send `x-org-id`), `raw` (true: never decode a successful body),
+--   `to_file` (a path: stream a successful body there instead of memory)
 -- @treturn table response `{status, headers, body}`, JSON bodies decoded; or nil and an error
 function methods:request(method, path, opts)
   if type(method) ~= "string" then error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", 2) end
-  if type(path) ~= "string" or path:sub(1, 1) ~= "/" then
+  local absolute = type(path) == "string" and path:find("^%a[%w+.-]*://") ~= nil
+  if type(path) ~= "string" or (path:sub(1, 1) ~= "/" and not absolute) then
     error("bad argument #2 to 'request' (path starting with '/' expected)", 2)
+  end
+  if absolute and not url_util.same_origin(path, core.state(self).base_url) then
+    error("bad argument #2 to 'request' (a full URL must have the base URL's scheme, host and port)", 2)
   end
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", 2) end
@@ -144,13 +160,15 @@ function methods:request(method, path, opts)
     error("bad option 'body' (table or string expected, got " .. type(body) .. ")", 2)
   end
   if body and not headers["content-type"] then headers["content-type"] = "application/json" end
-  local url = state.base_url .. path
+  local url = absolute and path or state.base_url .. path
   if opts.query ~= nil then
     if type(opts.query) ~= "table" then error("bad option 'query' (table expected)", 2) end
     local q = core.encode_query(opts.query, opts.explode)
     if q ~= "" then url = url .. "?" .. q end
   end
-  local resp, terr = self:perform(method, url, headers, body)
+  local to_file = opts.to_file
+  if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", 2) end
+  local resp, terr = self:perform(method, url, headers, body, to_file and { to_file = to_file })
   if not resp then
     terr.method, terr.url, terr.correlation_id = method, url, correlation_id()
     return fail(self, terr)
@@ -158,7 +176,7 @@ function methods:request(method, path, opts)
   local raw = resp.body
   if raw == "" then
     resp.body = nil
-  elseif is_json(resp.headers["content-type"]) and method ~= "HEAD" then
+  elseif is_json(resp.headers["content-type"]) and method ~= "HEAD" and not (opts.raw and resp.status < 300) then
     local data, derr = core.json_decode(raw)
     if data == nil and derr then
       return fail(self, {
@@ -174,6 +192,19 @@ function methods:request(method, path, opts)
     return fail(self, err)
   end
   return resp
+end
+
+--- Runs an operation of the reference by its operationId.
+-- @tparam string operation_id as the reference spells it, e.g. "PolicyGroups_listAll"
+-- @tparam[opt] table params parameters named as in the reference (`id`, `limit`, `filter`,
+--   `x-org-id`, ...) plus `body`
+-- @return data (decoded JSON, the bytes of a binary answer, or true when there is no content)
+--   and the response `{status, headers}`; or nil and an error
+-- @usage local groups = assert(client:call("PolicyGroups_listAll", { limit = 10 }))
+function methods:call(operation_id, params)
+  local op = executor.operation(operation_id, 2)
+  if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", 2) end
+  return executor.run(self, op, params, nil, 3)
 end
 
 --- The base URL requests go to.

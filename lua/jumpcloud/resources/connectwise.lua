@@ -1,0 +1,2 @@
+--- The ConnectWise integration: `client.connectwise:delete(uuid)`.
+return { verbs = { delete = "connectwise_deleteConfiguration" } }

@@ -1,0 +1,2 @@
+--- Policy templates: `client.policytemplates`.
+return { verbs = { list = "policytemplates_list", get = "policytemplates_get" } }

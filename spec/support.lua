@@ -1,0 +1,40 @@
+-- Shared set-up for the specs: one mock JumpCloud server per spec file, on loopback.
+local jumpcloud = require "jumpcloud"
+local mock = require "jumpcloud.mock"
+
+local M = {}
+
+-- A key long enough to be scrubbed from anything the library produces (see client:redact).
+M.API_KEY = "jc-spec-key-7f3a9c1e5b2d4f60a8c9e1b3d5f7a9c2"
+
+function M.start_server()
+  return mock.start({ api_key = M.API_KEY, seed = true })
+end
+
+function M.client(srv, opts)
+  local o = { api_key = M.API_KEY, base_url = srv.url }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return jumpcloud.new(o)
+end
+
+-- A client for the mock's control routes (/__mock/...), outside /api/v2.
+function M.control(srv)
+  return jumpcloud.new({ api_key = M.API_KEY, base_url = srv.url:gsub("/api/v2$", "") })
+end
+
+function M.stats(control)
+  return assert(control:request("GET", "/__mock/stats")).body
+end
+
+-- Everything a value contains, as one string, to search it for secrets.
+function M.dump(v, seen)
+  seen = seen or {}
+  if type(v) ~= "table" then return tostring(v) end
+  if seen[v] then return "" end
+  seen[v] = true
+  local out = { tostring(v) }
+  for k, x in pairs(v) do out[#out + 1] = M.dump(k, seen) .. "=" .. M.dump(x, seen) end
+  return table.concat(out, " ")
+end
+
+return M
