@@ -80,6 +80,10 @@ function M.encode(v)
   if state.hit then
     text = gsub(text, QUOTED_PATTERN, "[]")
   end
+  -- cjson escapes every "/" as "\/"; in its output a "\/" is always that escape.
+  if find(text, "\\/", 1, true) then
+    text = gsub(text, "\\/", "/")
+  end
   return text
 end
 
