@@ -592,6 +592,94 @@ describe("mock server", function()
       end)
     end
 
+    -- Each JSON answer against its response schema in the OpenAPI reference beside the repository.
+    local OPENAPI = "../shared/reference/openapi-v2.yaml"
+    local spec_file = io.open(OPENAPI, "r")
+    local has_lyaml = pcall(require, "lyaml")
+    if spec_file and has_lyaml then
+      local doc = require("lyaml").load(spec_file:read("a"))
+      spec_file:close()
+      local mjson = require "jumpcloud.mock.json"
+
+      local function resolve(schema)
+        while schema["$ref"] do
+          local node = doc
+          for part in schema["$ref"]:gsub("^#/", ""):gmatch("[^/]+") do node = node[part] end
+          schema = node
+        end
+        return schema
+      end
+
+      local function validate(schema, v, where, errs)
+        schema = resolve(schema)
+        for _, sub in ipairs(schema.allOf or {}) do validate(sub, v, where, errs) end
+        local t = schema.type or (schema.properties and "object")
+        if schema.enum and v ~= nil then
+          local ok = false
+          for _, e in ipairs(schema.enum) do if e == v then ok = true end end
+          if not ok then errs[#errs + 1] = where .. ": " .. tostring(v) .. " not in enum" end
+        end
+        if t == "object" then
+          if type(v) ~= "table" or mjson.is_array(v) or v[1] ~= nil then
+            errs[#errs + 1] = where .. ": object expected"
+            return
+          end
+          for _, k in ipairs(schema.required or {}) do
+            if v[k] == nil then errs[#errs + 1] = where .. "." .. k .. ": required" end
+          end
+          for k, sub in pairs(schema.properties or {}) do
+            if v[k] ~= nil and v[k] ~= mjson.null then validate(sub, v[k], where .. "." .. k, errs) end
+          end
+        elseif t == "array" then
+          if type(v) ~= "table" or (next(v) ~= nil and v[1] == nil) or (next(v) == nil and not mjson.is_array(v)) then
+            errs[#errs + 1] = where .. ": array expected"
+            return
+          end
+          for i, x in ipairs(v) do validate(schema.items or {}, x, where .. "[" .. i .. "]", errs) end
+        elseif t == "string" then
+          if type(v) ~= "string" then errs[#errs + 1] = where .. ": string expected" end
+        elseif t == "integer" then
+          if type(v) ~= "number" or v % 1 ~= 0 then errs[#errs + 1] = where .. ": integer expected" end
+        elseif t == "number" then
+          if type(v) ~= "number" then errs[#errs + 1] = where .. ": number expected" end
+        elseif t == "boolean" then
+          if type(v) ~= "boolean" then errs[#errs + 1] = where .. ": boolean expected" end
+        end
+      end
+
+      it("answers in the shapes of the OpenAPI reference", function()
+        local checked = 0
+        for _, c in ipairs(cases) do
+          local method, path, want, body = c[1], c[2], c[3], c[4]
+          control("POST", "/__mock/reset")
+          local status, headers, text = get(path, {method = method, body = body})
+          assert.are.equal(want, status, text)
+          local template
+          for tpl, item in pairs(doc.paths) do
+            local pattern = "^/api/v2" .. tpl:gsub("[%-%.]", "%%%0"):gsub("{[^}]+}", "[^/]+") .. "$"
+            if item[method:lower()] and path:gsub("%?.*", ""):match(pattern:gsub("^%^/api/v2", "^")) then
+              template = template and (#tpl > #template and tpl or template) or tpl
+            end
+          end
+          assert.is_string(template, path)
+          local response = doc.paths[template][method:lower()].responses[tostring(want)]
+          assert.is_table(response, method .. " " .. template .. " " .. want)
+          response = resolve(response)
+          if response.content and response.content["application/json"] and want ~= 204 then
+            assert.matches("^application/json", headers:get("content-type"))
+            local errs = {}
+            validate(response.content["application/json"].schema, assert(mjson.decode(text)), method .. " " .. template, errs)
+            assert.are.same({}, errs)
+            checked = checked + 1
+          elseif response.content then
+            local ctype = headers:get("content-type")
+            assert.is_table(response.content[ctype], method .. " " .. template .. " answered " .. tostring(ctype))
+          end
+        end
+        assert.is_true(checked >= 40)
+      end)
+    end
+
     it("rejects bad bodies with 400", function()
       assert.are.equal(400, (get("/policies", {method = "POST", body = {name = "no template"}})))
       assert.are.equal(400, (get("/policies", {method = "POST", body = {name = "x", template = {id = ids.unknown_object_id}}})))
