@@ -430,8 +430,11 @@ end
 
 -- Copy a stored record for the answer: hidden and omitted fields removed, then
 -- the `fields` projection if any.
+-- The copy is shallow: answers are only encoded, never changed, so nested
+-- tables may be shared with the store.
 local function present(ctx, rec, fields)
-  local out = json.copy(rec)
+  local out = {}
+  for k, v in pairs(rec) do out[k] = v end
   local spec = ctx.coll.spec
   for _, f in ipairs(spec.hidden or {}) do out[f] = nil end
   for _, f in ipairs(ctx.route.omit or {}) do out[f] = nil end

@@ -388,31 +388,47 @@ end
 
 --- Sort a copy of `records` by the keys; ties keep their original order.
 function M.sort(records, keys)
-  if #keys == 0 then
+  local nk = #keys
+  if nk == 0 then
     return records
   end
+  local get_path = M.get_path
+  local descs = {}
+  for k = 1, nk do descs[k] = keys[k].desc end
   local decorated = {}
-  for i, rec in ipairs(records) do
+  for i = 1, #records do
+    local rec = records[i]
     local vals = {}
-    for k, key in ipairs(keys) do
-      vals[k] = M.get_path(rec, key.path)
+    for k = 1, nk do
+      vals[k] = get_path(rec, keys[k].path)
     end
     decorated[i] = {rec = rec, vals = vals, pos = i}
   end
   sort(decorated, function(x, y)
-    for k, key in ipairs(keys) do
-      local a, b = x.vals[k], y.vals[k]
-      if less(a, b) then
-        return not key.desc
-      elseif less(b, a) then
-        return key.desc
+    local xv, yv = x.vals, y.vals
+    for k = 1, nk do
+      local a, b = xv[k], yv[k]
+      if a ~= b then
+        local ta = type(a)
+        local lt
+        if ta == type(b) and (ta == "string" or ta == "number") then
+          lt = a < b
+        elseif less(a, b) then
+          lt = true
+        elseif less(b, a) then
+          lt = false
+        end
+        if lt ~= nil then
+          if descs[k] then return not lt end
+          return lt
+        end
       end
     end
     return x.pos < y.pos
   end)
   local out = {}
-  for i, d in ipairs(decorated) do
-    out[i] = d.rec
+  for i = 1, #decorated do
+    out[i] = decorated[i].rec
   end
   return out
 end
