@@ -365,7 +365,8 @@ describe("mock server", function()
     end)
 
     it("serves the Microsoft MDM configuration file as a zip", function()
-      local status, headers, body = get("/microsoft-mdm/configuration-files", {method = "POST", body = {os = "windows"}})
+      local status, headers, body = get("/microsoft-mdm/configuration-files",
+        {method = "POST", body = {os = "windows"}})
       assert.are.equal(200, status)
       assert.are.equal("application/zip", headers:get("content-type"))
       assert.are.equal("PK\3\4", body:sub(1, 4))
@@ -419,6 +420,7 @@ describe("mock server", function()
       assert.are.equal("application/json", headers:get("content-type"))
       assert.are.equal("1", headers:get("x-thing"))
       assert.are.equal("<html>oops</html>", body)
+      local _
       status, _, body = get("/__test/reply", {method = "POST", body = {status = 200, body_base64 = "AAEC/w=="}})
       assert.are.equal(200, status)
       assert.are.equal("\0\1\2\255", body)
@@ -521,35 +523,47 @@ describe("mock server", function()
     local policy_body = {name = "Spec Policy", template = {id = ids.policy_template}}
     -- method, path, expected status, body, check(decoded)
     local cases = {
-      {"PATCH", "/iplists/" .. ids.iplist, 200, {description = "patched"}, function(v) assert.are.equal("patched", v.description) end},
-      {"PUT", "/iplists/" .. ids.iplist, 200, {name = "Replaced", ips = {"10.9.0.0/16"}}, function(v) assert.are.same({"10.9.0.0/16"}, v.ips) end},
+      {"PATCH", "/iplists/" .. ids.iplist, 200, {description = "patched"},
+        function(v) assert.are.equal("patched", v.description) end},
+      {"PUT", "/iplists/" .. ids.iplist, 200, {name = "Replaced", ips = {"10.9.0.0/16"}},
+        function(v) assert.are.same({"10.9.0.0/16"}, v.ips) end},
       {"GET", "/ldapservers", 200, nil, function(v) assert.are.equal(3, #v) end},
       {"GET", "/ldapservers/" .. ids.ldapserver, 200, nil, function(v) assert.are.equal(ids.ldapserver, v.id) end},
-      {"PATCH", "/ldapservers/" .. ids.ldapserver, 200, {userLockoutAction = "remove"}, function(v) assert.are.equal("remove", v.userLockoutAction) end},
+      {"PATCH", "/ldapservers/" .. ids.ldapserver, 200, {userLockoutAction = "remove"},
+        function(v) assert.are.equal("remove", v.userLockoutAction) end},
       {"GET", "/logos/" .. ids.logo, 200},
       {"POST", "/microsoft-mdm/configuration-files", 200, {}},
       {"GET", "/office365s/" .. O365, 200, nil, function(v) assert.are.equal(O365, v.id) end},
-      {"PATCH", "/office365s/" .. O365, 200, {defaultDomain = {id = ids.office365_domain}}, function(v) assert.are.equal(ids.office365_domain, v.defaultDomain.id) end},
+      {"PATCH", "/office365s/" .. O365, 200, {defaultDomain = {id = ids.office365_domain}},
+        function(v) assert.are.equal(ids.office365_domain, v.defaultDomain.id) end},
       {"GET", "/office365s/" .. O365 .. "/domains", 200, nil, function(v) assert.are.equal(14, v.totalCount) end},
-      {"POST", "/office365s/" .. O365 .. "/domains", 201, {domain = "new.contoso.com"}, function(v) assert.are.equal("new.contoso.com", v.domain.domain) end},
-      {"DELETE", "/office365s/" .. O365 .. "/domains/" .. ids.office365_domain, 200, nil, function(v) assert.are.equal(ids.office365_domain, v.domain.objectId) end},
+      {"POST", "/office365s/" .. O365 .. "/domains", 201, {domain = "new.contoso.com"},
+        function(v) assert.are.equal("new.contoso.com", v.domain.domain) end},
+      {"DELETE", "/office365s/" .. O365 .. "/domains/" .. ids.office365_domain, 200, nil,
+        function(v) assert.are.equal(ids.office365_domain, v.domain.objectId) end},
       {"GET", "/office365s/" .. O365 .. "/import/users", 200, nil, function(v) assert.are.equal(100, #v.users) end},
       {"GET", "/office365s/" .. O365 .. "/translationrules", 200, nil, function(v) assert.are.equal(6, #v) end},
-      {"POST", "/office365s/" .. O365 .. "/translationrules", 201, {builtIn = "user_state"}, function(v) assert.are.equal("export", v.direction) end},
+      {"POST", "/office365s/" .. O365 .. "/translationrules", 201, {builtIn = "user_state"},
+        function(v) assert.are.equal("export", v.direction) end},
       {"DELETE", "/office365s/" .. O365 .. "/translationrules/" .. ids.translation_rule, 204},
-      {"GET", "/office365s/" .. O365 .. "/translationrules/" .. ids.translation_rule, 200, nil, function(v) assert.are.equal("user_alternate_email", v.builtIn) end},
+      {"GET", "/office365s/" .. O365 .. "/translationrules/" .. ids.translation_rule, 200, nil,
+        function(v) assert.are.equal("user_alternate_email", v.builtIn) end},
       {"GET", "/organizations/cases", 200, nil, function(v) assert.are.equal(10, #v.results) end},
       {"GET", "/passwordmanager/devices", 200, nil, function(v) assert.are.equal(64, v.totalCount) end},
-      {"GET", "/passwordmanager/devices/" .. ids.password_device, 200, nil, function(v) assert.are.equal(ids.password_device, v.id) end},
+      {"GET", "/passwordmanager/devices/" .. ids.password_device, 200, nil,
+        function(v) assert.are.equal(ids.password_device, v.id) end},
       {"GET", "/policies", 200, nil, function(v) assert.are.equal(10, #v) end},
-      {"POST", "/policies", 201, policy_body, function(v) assert.are.equal(ids.policy_template, v.template.id); assert.is_table(v.configFields) end},
+      {"POST", "/policies", 201, policy_body,
+        function(v) assert.are.equal(ids.policy_template, v.template.id); assert.is_table(v.configFields) end},
       {"DELETE", "/policies/" .. ids.policy_small, 204},
       {"GET", "/policies/" .. ids.policy, 200, nil, function(v) assert.is_table(v.values) end},
       {"PUT", "/policies/" .. ids.policy, 200, {name = "Renamed"}, function(v) assert.are.equal("Renamed", v.name) end},
-      {"GET", "/policies/" .. ids.policy .. "/policyresults", 200, nil, function(v) assert.are.equal(ids.policy, v[1].policyID) end},
+      {"GET", "/policies/" .. ids.policy .. "/policyresults", 200, nil,
+        function(v) assert.are.equal(ids.policy, v[1].policyID) end},
       {"GET", "/policies/" .. ids.policy .. "/policystatuses", 200, nil, function(v) assert.are.equal(10, #v) end},
       {"GET", "/policyresults", 200, nil, function(v) assert.are.equal(10, #v) end},
-      {"GET", "/policyresults/" .. ids.policy_result, 200, nil, function(v) assert.are.equal(0, v.exitStatus + 0 * 1) end},
+      {"GET", "/policyresults/" .. ids.policy_result, 200, nil,
+        function(v) assert.are.equal(0, v.exitStatus + 0 * 1) end},
       {"GET", "/policygroups", 200},
       {"POST", "/policygroups", 201, {name = "Brand New"}},
       {"DELETE", "/policygroups/" .. ids.policy_group, 200},
@@ -559,18 +573,28 @@ describe("mock server", function()
       {"GET", "/policytemplates/" .. ids.policy_template, 200, nil, function(v) assert.is_table(v.configFields) end},
       {"GET", "/cases/metadata", 200, nil, function(v) assert.is_table(v.results.severities) end},
       {"DELETE", "/integrations/autotask/" .. AT, 204},
-      {"GET", "/integrations/autotask/" .. AT, 200, nil, function(v) assert.is_nil(v.secret); assert.is_true(v.isMspAuthConfigured) end},
-      {"PATCH", "/integrations/autotask/" .. AT, 200, {username = "new-user"}, function(v) assert.are.equal("new-user", v.username) end},
-      {"GET", "/integrations/autotask/" .. AT .. "/companies", 200, nil, function(v) assert.are.equal(230, v.totalCount) end},
-      {"GET", "/integrations/autotask/" .. AT .. "/companytypes", 200, nil, function(v) assert.are.equal(7, #v.records) end},
-      {"GET", "/integrations/autotask/" .. AT .. "/contracts", 200, nil, function(v) assert.are.equal(45, v.totalCount) end},
-      {"GET", "/integrations/autotask/" .. AT .. "/contracts/fields", 200, nil, function(v) assert.are.equal(4, #v.results) end},
-      {"GET", "/integrations/autotask/" .. AT .. "/contracts/services", 200, nil, function(v) assert.are.equal(60, v.totalCount) end},
-      {"GET", "/integrations/autotask/" .. AT .. "/mappings", 200, nil, function(v) assert.are.equal(25, v.totalCount) end},
+      {"GET", "/integrations/autotask/" .. AT, 200, nil,
+        function(v) assert.is_nil(v.secret); assert.is_true(v.isMspAuthConfigured) end},
+      {"PATCH", "/integrations/autotask/" .. AT, 200, {username = "new-user"},
+        function(v) assert.are.equal("new-user", v.username) end},
+      {"GET", "/integrations/autotask/" .. AT .. "/companies", 200, nil,
+        function(v) assert.are.equal(230, v.totalCount) end},
+      {"GET", "/integrations/autotask/" .. AT .. "/companytypes", 200, nil,
+        function(v) assert.are.equal(7, #v.records) end},
+      {"GET", "/integrations/autotask/" .. AT .. "/contracts", 200, nil,
+        function(v) assert.are.equal(45, v.totalCount) end},
+      {"GET", "/integrations/autotask/" .. AT .. "/contracts/fields", 200, nil,
+        function(v) assert.are.equal(4, #v.results) end},
+      {"GET", "/integrations/autotask/" .. AT .. "/contracts/services", 200, nil,
+        function(v) assert.are.equal(60, v.totalCount) end},
+      {"GET", "/integrations/autotask/" .. AT .. "/mappings", 200, nil,
+        function(v) assert.are.equal(25, v.totalCount) end},
       {"PATCH", "/integrations/autotask/" .. AT .. "/mappings", 204, {data = {{company = {id = "1002", name = "C"},
         organization = {id = ids.organization, name = "Org"}}}}},
-      {"GET", "/integrations/autotask/" .. AT .. "/settings", 200, nil, function(v) assert.is_false(v.automaticTicketing) end},
-      {"PATCH", "/integrations/autotask/" .. AT .. "/settings", 200, {automaticTicketing = true}, function(v) assert.is_true(v.automaticTicketing) end},
+      {"GET", "/integrations/autotask/" .. AT .. "/settings", 200, nil,
+        function(v) assert.is_false(v.automaticTicketing) end},
+      {"PATCH", "/integrations/autotask/" .. AT .. "/settings", 200, {automaticTicketing = true},
+        function(v) assert.is_true(v.automaticTicketing) end},
       {"DELETE", "/integrations/connectwise/" .. CW, 204},
     }
 
@@ -668,7 +692,8 @@ describe("mock server", function()
           if response.content and response.content["application/json"] and want ~= 204 then
             assert.matches("^application/json", headers:get("content-type"))
             local errs = {}
-            validate(response.content["application/json"].schema, assert(mjson.decode(text)), method .. " " .. template, errs)
+            validate(response.content["application/json"].schema, assert(mjson.decode(text)),
+              method .. " " .. template, errs)
             assert.are.same({}, errs)
             checked = checked + 1
           elseif response.content then
@@ -680,16 +705,22 @@ describe("mock server", function()
       end)
     end
 
-    it("rejects bad bodies with 400", function()
-      assert.are.equal(400, (get("/policies", {method = "POST", body = {name = "no template"}})))
-      assert.are.equal(400, (get("/policies", {method = "POST", body = {name = "x", template = {id = ids.unknown_object_id}}})))
-      assert.are.equal(400, (get("/policies/" .. ids.policy, {method = "PUT", body = {notes = "no name"}})))
-      assert.are.equal(400, (get("/ldapservers/" .. ids.ldapserver, {method = "PATCH", body = {userLockoutAction = "explode"}})))
-      assert.are.equal(400, (get("/policygroups", {method = "POST", body = "{not json", headers = {["content-type"] = "application/json"}})))
-      assert.are.equal(400, (get("/integrations/autotask/" .. AT .. "/mappings", {method = "PATCH", body = {data = {{company = {id = "1"}}}}})))
-      assert.are.equal(400, (get("/office365s/" .. O365 .. "/translationrules", {method = "POST", body = {builtIn = "user_alternate_email"}})))
-      assert.are.equal(409, (get("/office365s/" .. O365 .. "/domains", {method = "POST", body = {domain = "contoso.com"}})))
-      assert.are.equal(409, (get("/iplists/" .. ids.iplist, {method = "PATCH", body = {name = "Finance Office 02"}})))
+    it("rejects bad bodies with 400 and duplicates with 409", function()
+      local function status_of(method, path, body, headers)
+        return (get(path, {method = method, body = body, headers = headers}))
+      end
+      local json_type = {["content-type"] = "application/json"}
+      assert.are.equal(400, status_of("POST", "/policies", {name = "no template"}))
+      assert.are.equal(400, status_of("POST", "/policies", {name = "x", template = {id = ids.unknown_object_id}}))
+      assert.are.equal(400, status_of("PUT", "/policies/" .. ids.policy, {notes = "no name"}))
+      assert.are.equal(400, status_of("PATCH", "/ldapservers/" .. ids.ldapserver, {userLockoutAction = "explode"}))
+      assert.are.equal(400, status_of("POST", "/policygroups", "{not json", json_type))
+      assert.are.equal(400, status_of("PATCH", "/integrations/autotask/" .. AT .. "/mappings",
+        {data = {{company = {id = "1"}}}}))
+      assert.are.equal(400, status_of("POST", "/office365s/" .. O365 .. "/translationrules",
+        {builtIn = "user_alternate_email"}))
+      assert.are.equal(409, status_of("POST", "/office365s/" .. O365 .. "/domains", {domain = "contoso.com"}))
+      assert.are.equal(409, status_of("PATCH", "/iplists/" .. ids.iplist, {name = "Finance Office 02"}))
     end)
   end)
 

@@ -22,7 +22,7 @@
 
 local json = require "jumpcloud.mock.json"
 
-local type, ipairs, pairs, tostring, tonumber = type, ipairs, pairs, tostring, tonumber
+local type, ipairs, pairs, tostring = type, ipairs, pairs, tostring
 local math_type = math.type
 
 local M = {}
@@ -147,7 +147,8 @@ function Faults:describe()
   local out = {}
   for i, r in ipairs(self.rules) do
     out[i] = {id = r.id, method = r.method, path = r.path, path_pattern = r.path_pattern,
-      statuses = json.array({table.unpack(r.statuses)}), headers = r.headers, delay_ms = r.delay_ms, stall_ms = r.stall_ms,
+      statuses = json.array({table.unpack(r.statuses)}), headers = r.headers,
+      delay_ms = r.delay_ms, stall_ms = r.stall_ms,
       mode = r.mode, used = r.used, remaining = r.limit == math.huge and -1 or (r.limit - r.used)}
   end
   return out

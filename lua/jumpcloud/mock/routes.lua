@@ -92,7 +92,8 @@ M.list = {
     kind = "create", coll = "translationrules", parent = OFFICE365, status = 201, errors = "status",
     schema = {builtIn = {enum = seed.BUILTINS}, direction = {enum = {"export"}}}, required = {"builtIn"},
     unique = "builtIn", unique_status = 400, defaults = {direction = "export"}},
-  {op = "translationRules_office365Delete", method = "DELETE", path = "/office365s/{office365_id}/translationrules/{id}",
+  {op = "translationRules_office365Delete", method = "DELETE",
+    path = "/office365s/{office365_id}/translationrules/{id}",
     kind = "delete", coll = "translationrules", parent = OFFICE365, status = 204},
   {op = "translationRules_office365Get", method = "GET", path = "/office365s/{office365_id}/translationrules/{id}",
     kind = "get", coll = "translationrules", parent = OFFICE365, status = 200},
@@ -269,6 +270,7 @@ end
 --- Find the route for a method and decoded path segments (below /api/v2).
 -- @return route, params; or nil, allowed-methods list (path known, method not); or nil
 function M.find(method, segments)
+  if method == "HEAD" then method = "GET" end -- HEAD is GET without the body (lua-http drops it)
   local best, best_params
   local allowed
   for _, r in ipairs(M.list) do
@@ -495,7 +497,7 @@ function hooks.policy_template(ctx, rec, body)
 end
 
 -- PUT /policies/{id}: values must name the template's config fields.
-function hooks.policy_values(ctx, rec)
+function hooks.policy_values(_, rec)
   rec.values = rec.values or json.array()
   return check_values(rec.values, rec.configFields)
 end
@@ -517,7 +519,7 @@ function hooks.office365_default_domain(ctx, rec, body)
 end
 
 -- PATCH /integrations/autotask/{UUID}: the mock's Autotask refuses the secret "invalid".
-function hooks.autotask_credentials(ctx, rec, body)
+function hooks.autotask_credentials(_, rec, body)
   if body.secret == "invalid" then
     return 422, "Unprocessable Entity: the credentials were refused by Autotask"
   end

@@ -197,7 +197,8 @@ local function build_templates(db)
           readOnly = false,
           required = k == 1,
           sensitive = base[1] == "vpn_profile" and k == 2,
-          tooltip = {template = "{{message}}", variables = {icon = "info", message = "Sets " .. base[2]:lower() .. "."}},
+          tooltip = {template = "{{message}}",
+            variables = {icon = "info", message = "Sets " .. base[2]:lower() .. "."}},
         }
       end
       coll:insert{
@@ -208,7 +209,8 @@ local function build_templates(db)
         activation = "Policy is applied on the next agent check-in.",
         alert = b % 5 == 0 and "Devices may restart." or "",
         behavior = "Settings are enforced until the policy is removed.",
-        deliveryTypes = (fam[1] == "ios") and array{"mdm"} or (fam[1] == "darwin" and array{"agent", "mdm"} or array{"agent"}),
+        deliveryTypes = (fam[1] == "ios") and array{"mdm"}
+          or (fam[1] == "darwin" and array{"agent", "mdm"} or array{"agent"}),
         osMetaFamily = fam[1],
         osRestrictions = os_restrictions(fam[1], n),
         reference = "https://support.jumpcloud.com/policies/" .. base[1],
@@ -354,7 +356,8 @@ local function build_directories(db)
     for k = 1, nd do
       domains:insert{objectId = oid(K.domain, base + k), resourceObjectId = id, default = k == 1,
         domain = k == 1 and (i == 1 and "contoso.com" or "fabrikam.com")
-          or format("%s%02d.%s.com", pick({"mail", "corp", "eu", "us", "dev", "lab"}, k), k, i == 1 and "contoso" or "fabrikam")}
+          or format("%s%02d.%s.com", pick({"mail", "corp", "eu", "us", "dev", "lab"}, k), k,
+            i == 1 and "contoso" or "fabrikam")}
     end
     local users = db:coll("import_users", id)
     local nu = i == 1 and C.import_users or C.import_users_second

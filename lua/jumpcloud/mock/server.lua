@@ -14,6 +14,11 @@
 -- over a connection of its own still sees its keep-alive connection as exactly
 -- one; `connections_accepted` counts every accepted TCP connection.
 -- `stats.requests` and the request log likewise leave out `/__mock/` requests.
+-- `POST /__mock/reset` zeroes the counters but not the connection ids, which
+-- stay unique for the life of the server.
+--
+-- Fault rules (`POST /__mock/faults`) are described in `jumpcloud.mock.faults`;
+-- they apply to every request outside `/__mock/`, before the key is checked.
 -- @module jumpcloud.mock.server
 -- @usage
 -- local server = require "jumpcloud.mock.server"
@@ -51,9 +56,8 @@ local routes = require "jumpcloud.mock.routes"
 local faults = require "jumpcloud.mock.faults"
 local binary = require "jumpcloud.mock.binary"
 
-local type, pairs, ipairs, tostring, tonumber, pcall = type, pairs, ipairs, tostring, tonumber, pcall
+local type, pairs, tostring, tonumber, pcall = type, pairs, tostring, tonumber, pcall
 local sub, find, match, format = string.sub, string.find, string.match, string.format
-local monotime = cqueues.monotime
 
 local API_PREFIX = "/api/v2"
 local TEST_PREFIX = "/api/v2/__test/"
@@ -304,7 +308,7 @@ end
 
 local test_routes = {}
 
-function test_routes.echo(self, req, conn_id)
+function test_routes.echo(_, req, conn_id)
   local status = 200
   local want = req.headers["x-echo-status"]
   if want then
@@ -323,7 +327,7 @@ function test_routes.echo(self, req, conn_id)
   })
 end
 
-function test_routes.bytes(self, req)
+function test_routes.bytes(_, req)
   local n, err = store.int_param(req.args, "n", 1024)
   if not n then
     return routes.error("plain", 400, err)
@@ -334,12 +338,15 @@ function test_routes.bytes(self, req)
   return {status = 200, headers = {["content-type"] = "application/octet-stream"}, body = binary.byte_ramp(n)}
 end
 
-function test_routes.reply(self, req)
+function test_routes.reply(_, req)
   local spec, err = json.decode(req.body)
   if type(spec) ~= "table" then
     return routes.error("plain", 400, "Bad Request: reply needs a JSON object body: " .. tostring(err))
   end
-  local status = tonumber(spec.status) or 200
+  local status = spec.status == nil and 200 or tonumber(spec.status)
+  if not status or status % 1 ~= 0 or status < 200 or status > 599 then
+    return routes.error("plain", 400, "Bad Request: reply status must be an integer from 200 to 599")
+  end
   local headers = {}
   if type(spec.headers) == "table" then
     for k, v in pairs(spec.headers) do
@@ -361,10 +368,10 @@ function test_routes.reply(self, req)
   elseif spec.body ~= nil and spec.body ~= json.null then
     body = json.encode(spec.body)
   end
-  return {status = math.tointeger(status) or 200, headers = headers, body = body}
+  return {status = math.tointeger(status), headers = headers, body = body}
 end
 
-function test_routes.json(self, req)
+function test_routes.json(_, req)
   local n, err = store.int_param(req.args, "items", 10)
   if not n then
     return routes.error("plain", 400, err)

@@ -21,7 +21,7 @@
 
 local json = require "jumpcloud.mock.json"
 
-local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
+local type, ipairs, tostring, tonumber = type, ipairs, tostring, tonumber
 local find, sub, lower, gsub, match = string.find, string.sub, string.lower, string.gsub, string.match
 local sort = table.sort
 local null = json.null

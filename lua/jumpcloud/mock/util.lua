@@ -2,7 +2,8 @@
 -- checksums, a deterministic random source and identifier makers.
 -- @module jumpcloud.mock.util
 
-local byte, char, format, gsub, find, sub = string.byte, string.char, string.format, string.gsub, string.find, string.sub
+local byte, char, format = string.byte, string.char, string.format
+local gsub, find, sub = string.gsub, string.find, string.sub
 local concat, tonumber = table.concat, tonumber
 
 local M = {}
