@@ -459,6 +459,35 @@ describe("mock server", function()
       assert.are.equal(before.requests + 20, after.requests)
     end)
 
+    it("answer HEAD without a body, keeping the connection usable", function()
+      local results = {}
+      local cq = cqueues.new()
+      cq:wrap(function()
+        local conn = assert(http_client.connect{host = "127.0.0.1", port = srv.port, tls = false, version = 1.1})
+        for _, m in ipairs({"HEAD", "GET", "HEAD", "GET"}) do
+          local stream = assert(conn:new_stream())
+          local h = http_headers.new()
+          h:append(":method", m)
+          h:append(":scheme", "http")
+          h:append(":authority", "127.0.0.1:" .. srv.port)
+          h:append(":path", "/api/v2/policygroups?limit=1")
+          h:append("x-api-key", KEY)
+          assert(stream:write_headers(h, true))
+          local rh = assert(stream:get_headers())
+          local body = m == "GET" and assert(stream:get_body_as_string()) or ""
+          results[#results + 1] = {m, rh:get(":status"), rh:get("content-length"), #body}
+        end
+        conn:close()
+      end)
+      assert(cq:loop())
+      assert.are.equal(4, #results)
+      for _, r in ipairs(results) do
+        assert.are.equal("200", r[2])
+        if r[1] == "GET" then assert.are.equal(tonumber(r[3]), r[4]) end
+      end
+      assert.are.equal(results[1][3], results[2][3])
+    end)
+
     it("log the requests", function()
       get("/policies?limit=2", {headers = {["x-trace"] = "t1"}})
       get("/policygroups", {method = "POST", body = {name = "Logged"}})

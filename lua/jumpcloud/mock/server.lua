@@ -275,9 +275,9 @@ local function write_cut(stream, res, mode)
   end
 end
 
-local function write_response(stream, res, rule)
+local function write_response(stream, res, rule, method)
   local body = res.body or ""
-  if rule and (rule.mode == "reset" or rule.mode == "truncate") then
+  if rule and (rule.mode == "reset" or rule.mode == "truncate") and method ~= "HEAD" then
     return write_cut(stream, res, rule.mode)
   end
   local h = build_headers(res)
@@ -286,7 +286,9 @@ local function write_response(stream, res, rule)
     return
   end
   h:upsert("content-length", tostring(#body))
-  if #body == 0 then
+  -- A HEAD answer must end with its headers: lua-http would send the body otherwise,
+  -- and the client would read it as the start of the next response.
+  if #body == 0 or method == "HEAD" then
     stream:write_headers(h, true)
     return
   end
@@ -548,7 +550,7 @@ function Server:handle(stream)
       end
     end
   end
-  write_response(stream, res, rule)
+  write_response(stream, res, rule, req.method)
 end
 
 return M
