@@ -9,9 +9,10 @@
 -- inside the current value, so values may hold commas.
 --
 -- `between`: the reference gives no syntax for its value (nor does any public
--- example we know of). The mock accepts both `field:between:lo,hi` (the comma
--- stays in the value by the rule above) and `field:between:lo|hi` (like `in`);
--- bounds are inclusive. `in` takes `|`-separated values. `search` is a
+-- example we know of). The mock takes `field:between:lo|hi`, written like `in`
+-- and as `jumpcloud.filter` writes it, and also `field:between:lo,hi` (the comma
+-- stays in the value by the rule above); a `|` wins over a comma. Bounds are
+-- inclusive. `in` takes `|`-separated values. `search` is a
 -- case-insensitive substring match. In `eq`/`ne` a `*` in the value is a wild
 -- card. Field names may be dotted paths (`template.id`); `_id` means the
 -- collection's id field. Values compare as numbers against numeric fields, as
