@@ -7,6 +7,7 @@
 local core = require "jumpcloud.core"
 local client = require "jumpcloud.client"
 local errors = require "jumpcloud.errors"
+local filter = require "jumpcloud.filter"
 
 local M = {
   _VERSION = core.VERSION,
@@ -17,6 +18,7 @@ local M = {
   is_array = core.is_array,
   json = { encode = core.json_encode, decode = core.json_decode },
   errors = errors,
+  filter = filter,
   is_error = errors.is,
   new = client.new,
 }
