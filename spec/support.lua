@@ -26,6 +26,32 @@ function M.stats(control)
   return assert(control:request("GET", "/__mock/stats")).body
 end
 
+-- The decoded query of a raw query string: name -> list of values, in order.
+function M.args(query)
+  local out = {}
+  local function unescape(s) return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)) end
+  for pair in (query or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    k = unescape(k)
+    out[k] = out[k] or {}
+    table.insert(out[k], unescape(v))
+  end
+  return out
+end
+
+-- The mock's request log (requests outside /__mock/), each with its decoded `args`; only those
+-- on `path` when given.
+function M.requests(control, path)
+  local out = {}
+  for _, r in ipairs(assert(control:request("GET", "/__mock/requests")).body) do
+    if not path or r.path == path then
+      r.args = M.args(r.query)
+      out[#out + 1] = r
+    end
+  end
+  return out
+end
+
 -- Everything a value contains, as one string, to search it for secrets.
 function M.dump(v, seen)
   seen = seen or {}

@@ -111,6 +111,7 @@ end
 local function query_value(op, p, v, level)
   local where = format("parameter '%s' for %s", p.name, op.id)
   if p.type == "array" then
+    -- a list goes to the query as a list: one key, items joined by literal commas (or repeated keys)
     if p.name == "filter" then
       if op.graph_syntax then
         if type(v) ~= "string" then
@@ -118,10 +119,10 @@ local function query_value(op, p, v, level)
         end
         return v
       end
-      if p.explode then return filter.items(v, p.name, level + 1) end
-      return filter.encode(v, p.name, level + 1)
+      return filter.items(v, p.name, level + 1)
     end
-    return filter.list_param(v, p.name, level + 1)
+    filter.list_param(v, p.name, level + 1) -- validates
+    return v
   end
   if p.name == "filter" and op.graph_syntax and type(v) ~= "string" then
     error(format("bad %s (Microsoft Graph syntax: pass a plain string, not a filter builder)", where), level + 1)

@@ -140,6 +140,7 @@ function M.each(client, op, base, opts)
   local skip, token, link = opts.skip or 0, opts.token, nil
   local max, yielded = opts.max, 0
   local page, i, done, page_more = nil, 0, false, false
+  local stop_error -- raised once the current page has been yielded
   local first_total, last_first = nil, nil
   local function more(items, info)
     if op.paging == "token" then
@@ -151,15 +152,17 @@ function M.each(client, op, base, opts)
     if info.total then
       first_total = first_total or info.total
       if info.total > 2 * first_total + size then
-        error(walk_error(errors.new({ kind = "decode", code = "runaway_total", operation = op.id,
-          message = "the server's total keeps growing" }), yielded, { skip = skip }))
+        stop_error = errors.new({ kind = "decode", code = "runaway_total", operation = op.id,
+          message = "the server's total keeps growing" })
+        return false
       end
       return skip < info.total
     end
     if info.link then
       if not url_util.same_origin(info.link, core.state(client).base_url) then
-        error(walk_error(errors.new({ kind = "http", code = "cross_origin_link", operation = op.id,
-          message = "refusing a Link rel=\"next\" to another origin: " .. info.link }), yielded, { skip = skip }), 3)
+        stop_error = errors.new({ kind = "http", code = "cross_origin_link", operation = op.id,
+          message = "refusing a Link rel=\"next\" to another origin: " .. info.link })
+        return false
       end
       link = info.link
       return true
@@ -175,7 +178,11 @@ function M.each(client, op, base, opts)
         if max and yielded >= max then done = true end
         return page[i]
       end
-      if page and not page_more then done = true return nil end
+      if page and not page_more then
+        done = true
+        if stop_error then error(walk_error(stop_error, yielded, { skip = skip }), 2) end
+        return nil
+      end
       if max and yielded >= max then done = true return nil end
       local want = max and min(size, max - yielded) or size
       local items, info = fetch(client, op, page_params(op, base, opts, link and size or want, skip, token), link)
