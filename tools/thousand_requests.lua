@@ -18,7 +18,9 @@ for i = 1, 1000 do
   elseif r == 1 then count(client:request("POST", "/__test/echo", { body = { n = i, ips = jumpcloud.array({}), big = 2 ^ 60 } }))
   elseif r == 2 then count(client:request("GET", "/policygroups/does-not-exist"))
   elseif r == 3 then count(client:request("GET", "/__test/bytes", { query = { n = 300000 } })) -- over max_body
-  elseif r == 4 then count(client:request("POST", "/__test/reply", { body = { status = 200, headers = { ["content-type"] = "application/json" }, body = "{bad" } }))
+  elseif r == 4 then
+    count(client:request("POST", "/__test/reply",
+      { body = { status = 200, headers = { ["content-type"] = "application/json" }, body = "{bad" } }))
   elseif r == 5 then count(client:call("PolicyGroups_listAll", { limit = 5, filter = jumpcloud.filter.search("name", "a") }))
   elseif r == 6 then count(client.policies:list({ limit = 3 }))
   elseif r == 7 then

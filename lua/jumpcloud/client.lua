@@ -27,7 +27,7 @@ end
 
 local function check_positive(opts, name, level)
   local v = check_opt(opts, name, "number", level + 1)
-  if v ~= nil and not (v > 0) then error(format("bad option '%s' (positive number expected)", name), level + 1) end
+  if v ~= nil and (v ~= v or v <= 0) then error(format("bad option '%s' (positive number expected)", name), level + 1) end
   return v
 end
 
@@ -98,7 +98,7 @@ local function correlation_id()
 end
 
 -- Builds the error of an HTTP status >= 300.
-local function http_error(client, method, url, resp, body)
+local function http_error(method, url, resp, body)
   local status = resp.status
   return errors.new({
     kind = "http", status = status, code = errors.status_code(status),
@@ -187,7 +187,7 @@ function methods:request(method, path, opts)
     resp.body = data
   end
   if resp.status >= 300 then
-    local err = http_error(self, method, url, resp, resp.body)
+    local err = http_error(method, url, resp, resp.body)
     err.correlation_id = correlation_id()
     return fail(self, err)
   end

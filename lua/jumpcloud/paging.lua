@@ -48,7 +48,7 @@ local function next_link(headers)
 end
 
 -- Validates the paging options; returns the page size and the max.
-local function check_opts(op, opts, level)
+local function check_opts(opts, level)
   if opts == nil then return {}, M.DEFAULT_LIMIT end
   if type(opts) ~= "table" then error(format("bad paging options (table expected, got %s)", type(opts)), level + 1) end
   local limit = opts.limit
@@ -111,7 +111,7 @@ end
 -- or nil and an error.
 function M.list(client, op, base, opts)
   local size
-  opts, size = check_opts(op, opts, 2)
+  opts, size = check_opts(opts, 2)
   local skip = opts.skip or 0
   local items, info = fetch(client, op, page_params(op, base, opts, size, skip, opts.token))
   if not items then return nil, info end
@@ -136,7 +136,7 @@ end
 -- with `yielded` and `resume` ({skip=} or {skipToken=}) on the error.
 function M.each(client, op, base, opts)
   local size
-  opts, size = check_opts(op, opts, 2)
+  opts, size = check_opts(opts, 2)
   local skip, token, link = opts.skip or 0, opts.token, nil
   local max, yielded = opts.max, 0
   local page, i, done, page_more = nil, 0, false, false
@@ -211,7 +211,7 @@ end
 --- Collects every item into one array (respecting `max`). Returns the array, or nil and an error
 -- carrying the items collected so far in `err.partial`.
 function M.all(client, op, base, opts)
-  check_opts(op, opts, 2)
+  check_opts(opts, 2)
   local out = core.array({})
   local ok, err = pcall(function()
     for item in M.each(client, op, base, opts) do out[#out + 1] = item end

@@ -77,7 +77,7 @@ local function make_verb(verb, op, name)
       check_id(id, 1, name)
       n = 2
     end
-    local body, extra = nil, nil
+    local body, extra
     if takes_body then
       body = args[n]
       if body ~= nil and type(body) ~= "table" and type(body) ~= "string" then
