@@ -779,12 +779,14 @@ function handlers.singleton_patch(ctx)
 end
 
 -- PATCH of a keyless list: `body[items]` holds records keyed by `route.key`;
--- each is inserted or replaced, or removed when it says `delete: true`.
+-- each is inserted or replaced, or removed when it says `delete: true`. The reference
+-- makes the body and its `data` optional: without them nothing changes.
 function handlers.bulk_upsert(ctx)
   local route = ctx.route
-  local body, err = body_object(ctx.req, true)
+  local body, err = body_object(ctx.req, false)
   if not body then return route_error(route, 400, "Bad Request: " .. err) end
   local items = body[route.items]
+  if items == nil then items = json.array() end
   if not is_array(items) then
     return route_error(route, 400, "Bad Request: " .. route.items .. " must be an array")
   end
