@@ -151,12 +151,12 @@ describe("paging", function()
     end)
 
     it("returns what all() had collected with the error", function()
-      fault({ method = "GET", path = "/api/v2/policies", statuses = { 200, 503 }, times = 2,
+      fault({ method = "GET", path = "/api/v2/policies", statuses = { 200, 500 }, times = 2,
         headers = { ["content-type"] = "application/json", ["x-total-count"] = "250" },
         body = jumpcloud.json.encode(client.policies:all({ max = 100 })) })
       local all, err = client.policies:all()
       assert.is_nil(all)
-      assert.are.equal(503, err.status)
+      assert.are.equal(500, err.status)
       assert.are.equal(100, #err.partial)
       assert.are.equal(100, err.yielded)
     end)

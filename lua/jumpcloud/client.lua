@@ -7,6 +7,7 @@ local errors = require "jumpcloud.errors"
 local url_util = require "jumpcloud.url"
 local executor = require "jumpcloud.executor"
 local resource = require "jumpcloud.resource"
+local retry = require "jumpcloud.retry"
 
 local type, tostring, getenv, format = type, tostring, os.getenv, string.format
 
@@ -42,6 +43,7 @@ M.RESOURCES = { "policies", "policygroups", "policytemplates", "policyresults", 
 local KNOWN_OPTIONS = {
   api_key = true, org_id = true, base_url = true, timeout = true, connect_timeout = true,
   stall_timeout = true, user_agent = true, ca_file = true, proxy = true, headers = true, max_body = true,
+  retry = true, sleep = true, clock = true, on_event = true,
 }
 
 --- Makes a client.
@@ -49,7 +51,10 @@ local KNOWN_OPTIONS = {
 -- @tparam[opt] table opts `api_key`, `org_id` (sent as `x-org-id`), `base_url`, `timeout`
 --   (seconds, whole call, default 60), `connect_timeout` (default 10), `stall_timeout` (seconds
 --   without a byte, default 30), `user_agent`, `ca_file` (PEM bundle of a private CA), `proxy`,
---   `headers` (sent on every request), `max_body` (bytes, default 64 MiB)
+--   `headers` (sent on every request), `max_body` (bytes, default 64 MiB), `retry` (false, or a
+--   table: `attempts`, `base_delay`, `max_delay`, `deadline`, `unsafe`, `statuses`; see
+--   `jumpcloud.retry`), `sleep` and `clock` (functions that wait and tell seconds, for hosts with
+--   their own event loop and for tests), `on_event` (called with one table per attempt)
 -- @treturn jumpcloud.Client
 -- @usage local c <close> = jumpcloud.new{ api_key = os.getenv("JC_API_KEY") }
 function M.new(opts)
@@ -62,6 +67,7 @@ function M.new(opts)
     check_opt(opts, name, "string", 2)
   end
   check_opt(opts, "headers", "table", 2)
+  for _, name in ipairs({ "sleep", "clock", "on_event" }) do check_opt(opts, name, "function", 2) end
   for _, name in ipairs({ "timeout", "connect_timeout", "stall_timeout", "max_body" }) do
     check_positive(opts, name, 2)
   end
@@ -80,6 +86,8 @@ function M.new(opts)
   local state = core.state(client)
   state.base_url = base_url:gsub("/+$", "")
   state.org_id = nonempty(opts.org_id) or nonempty(getenv("JC_ORG_ID"))
+  state.retry = retry.policy(retry.DEFAULTS, opts.retry, 2)
+  state.sleep, state.clock, state.on_event = opts.sleep or core.sleep, opts.clock or core.now, opts.on_event
   for _, name in ipairs(M.RESOURCES) do
     state[name] = resource.new(client, (require("jumpcloud.resources." .. name)))
   end
@@ -117,9 +125,81 @@ local function scrub(client, value, depth)
   return value
 end
 
-local function fail(client, err)
+local function finish_error(client, err)
   for k, v in pairs(err) do err[k] = scrub(client, v, 0) end
-  return nil, errors.new(err)
+  return errors.new(err)
+end
+
+-- One attempt: the response, or nil and the fields of an error (not yet an error object).
+local function attempt(self, req)
+  local resp, terr = self:perform(req.method, req.url, req.headers, req.body, req.perform_opts)
+  if not resp then return nil, terr end
+  local raw = resp.body
+  if raw == "" then
+    resp.body = nil
+  elseif is_json(resp.headers["content-type"]) and req.method ~= "HEAD" and not (req.raw and resp.status < 300) then
+    local data, derr = core.json_decode(raw)
+    if data == nil and derr then
+      return nil, { kind = "decode", code = "invalid_json", status = resp.status, message = derr, body = raw,
+        time = resp.time, bytes = #raw }
+    end
+    resp.body = data
+  end
+  if resp.status >= 300 then
+    local e = http_error(req.method, req.url, resp, resp.body)
+    e.time, e.bytes = resp.time, #raw
+    return nil, e
+  end
+  return resp
+end
+
+-- Tells the on_event hook about one attempt.
+local function emit(self, state, req, n, resp, err, wait)
+  if not state.on_event then return end
+  local r = resp or err
+  state.on_event({
+    method = req.method, url = self:redact(req.url), attempt = n, status = r.status,
+    bytes = resp and #(type(resp.body) == "string" and resp.body or "") or r.bytes or 0,
+    duration = r.time, retry_wait = wait, kind = err and err.kind, code = err and err.code,
+    correlation_id = req.correlation_id, operation = req.operation,
+  })
+end
+
+-- Sends a built request, retrying as its policy allows.
+local function send(self, req)
+  local state = core.state(self)
+  local policy, clock = req.retry, state.clock
+  local deadline = policy and clock() + policy.deadline
+  local n = 0
+  while true do
+    n = n + 1
+    if deadline then req.perform_opts.timeout = math.max(deadline - clock(), 0.001) end
+    local resp, err = attempt(self, req)
+    if resp then
+      if state.on_event then
+        resp.bytes = resp.bytes or (type(resp.body) == "string" and #resp.body) or nil
+        emit(self, state, req, n, resp, nil, nil)
+      end
+      resp.attempts = n
+      return resp
+    end
+    local wait
+    if policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
+      local headers = err.headers or {}
+      wait = retry.retry_after(headers["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
+      if clock() + wait > deadline then
+        err.gave_up = "the next wait (" .. retry.describe(wait) .. ") would pass the deadline"
+        wait = nil
+      end
+    end
+    emit(self, state, req, n, nil, err, wait)
+    if not wait then
+      err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, req.correlation_id
+      err.time, err.bytes, err.sent = nil, nil, err.sent
+      return nil, finish_error(self, err)
+    end
+    state.sleep(wait)
+  end
 end
 
 --- Sends one request and returns the response.
@@ -129,69 +209,59 @@ end
 -- @tparam[opt] table opts `query` (name -> value or array), `explode` (set of query names sent as
 --   repeated keys), `headers`, `body` (a table sent as JSON, or a string sent as is),
 --   `org_header` (false: do not send `x-org-id`), `raw` (true: never decode a successful body),
---   `to_file` (a path: stream a successful body there instead of memory)
--- @treturn table response `{status, headers, body}`, JSON bodies decoded; or nil and an error
+--   `to_file` (a path: stream a successful body there instead of memory), `retry` (false, or a
+--   table overriding the client's retry policy for this call)
+-- @treturn table response `{status, headers, body, attempts}`, JSON bodies decoded; or nil and an error
 function methods:request(method, path, opts)
-  if type(method) ~= "string" then error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", 2) end
+  local req = M.build(self, method, path, opts, 3)
+  return send(self, req)
+end
+
+--- Checks and assembles a request: `{method, url, headers, body, retry, ...}`. Raises on bad input.
+function M.build(self, method, path, opts, level)
+  if type(method) ~= "string" then
+    error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", level)
+  end
   local absolute = type(path) == "string" and path:find("^%a[%w+.-]*://") ~= nil
   if type(path) ~= "string" or (path:sub(1, 1) ~= "/" and not absolute) then
-    error("bad argument #2 to 'request' (path starting with '/' expected)", 2)
+    error("bad argument #2 to 'request' (path starting with '/' expected)", level)
   end
   if absolute and not url_util.same_origin(path, core.state(self).base_url) then
-    error("bad argument #2 to 'request' (a full URL must have the base URL's scheme, host and port)", 2)
+    error("bad argument #2 to 'request' (a full URL must have the base URL's scheme, host and port)", level)
   end
   if opts == nil then opts = {} end
-  if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", 2) end
-  if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", 2) end
+  if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
+  if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", level) end
   method = method:upper()
   local state = core.state(self)
   local headers = { accept = "application/json" }
   if state.org_id and opts.org_header ~= false then headers["x-org-id"] = state.org_id end
   if opts.headers ~= nil then
-    if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", 2) end
+    if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", level) end
     for k, v in pairs(opts.headers) do headers[type(k) == "string" and k:lower() or k] = v end
   end
   local body = opts.body
   if type(body) == "table" then
     local ok, text = pcall(core.json_encode, body)
-    if not ok then error("bad option 'body' (" .. tostring(text) .. ")", 2) end
+    if not ok then error("bad option 'body' (" .. tostring(text) .. ")", level) end
     body = text
   elseif body ~= nil and type(body) ~= "string" then
-    error("bad option 'body' (table or string expected, got " .. type(body) .. ")", 2)
+    error("bad option 'body' (table or string expected, got " .. type(body) .. ")", level)
   end
   if body and not headers["content-type"] then headers["content-type"] = "application/json" end
   local url = absolute and path or state.base_url .. path
   if opts.query ~= nil then
-    if type(opts.query) ~= "table" then error("bad option 'query' (table expected)", 2) end
+    if type(opts.query) ~= "table" then error("bad option 'query' (table expected)", level) end
     local q = core.encode_query(opts.query, opts.explode)
     if q ~= "" then url = url .. "?" .. q end
   end
   local to_file = opts.to_file
-  if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", 2) end
-  local resp, terr = self:perform(method, url, headers, body, to_file and { to_file = to_file })
-  if not resp then
-    terr.method, terr.url, terr.correlation_id = method, url, correlation_id()
-    return fail(self, terr)
-  end
-  local raw = resp.body
-  if raw == "" then
-    resp.body = nil
-  elseif is_json(resp.headers["content-type"]) and method ~= "HEAD" and not (opts.raw and resp.status < 300) then
-    local data, derr = core.json_decode(raw)
-    if data == nil and derr then
-      return fail(self, {
-        kind = "decode", code = "invalid_json", status = resp.status, message = derr,
-        method = method, url = url, body = raw, correlation_id = correlation_id(),
-      })
-    end
-    resp.body = data
-  end
-  if resp.status >= 300 then
-    local err = http_error(method, url, resp, resp.body)
-    err.correlation_id = correlation_id()
-    return fail(self, err)
-  end
-  return resp
+  if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", level) end
+  return {
+    method = method, url = url, headers = headers, body = body, raw = opts.raw,
+    perform_opts = { to_file = to_file }, retry = retry.policy(state.retry, opts.retry, level),
+    correlation_id = correlation_id(), operation = opts.operation,
+  }
 end
 
 --- Runs an operation of the reference by its operationId.

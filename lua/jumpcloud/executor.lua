@@ -70,14 +70,14 @@ end
 local function missing_field(body, path)
   local head, rest = path:match("^([^.]+)%.?(.*)$")
   local list = head:match("^(.-)%[%]$")
-  if list then
+  if list then -- "data[].x": every item of data needs x; data itself may be absent
     local items = body[list]
-    if type(items) ~= "table" or #items == 0 then return list end
+    if items == nil or items == core.null then return nil end
+    if type(items) ~= "table" then return list end
     for i, item in ipairs(items) do
-      if rest ~= "" then
-        local miss = type(item) == "table" and missing_field(item, rest) or rest
-        if miss then return format("%s[%d].%s", list, i, miss) end
-      end
+      local miss = rest
+      if type(item) == "table" then miss = missing_field(item, rest) end
+      if miss then return format("%s[%d].%s", list, i, miss) end
     end
     return nil
   end
