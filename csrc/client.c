@@ -19,6 +19,7 @@ typedef struct jc_client {
   size_t key_len;
   jc_buf body, head;           /* response buffers, reused across requests */
   size_t max_body;
+  long timeout_ms;             /* the client's total timeout; a call may ask for less */
   int overflow;                /* 1: body over max_body, 2: header block too large */
   int body_started;            /* the current response's first body chunk has been seen */
   const char *file_path;       /* stream a 2xx body to this file instead of memory */
@@ -194,6 +195,7 @@ static int l_new(lua_State *L) {
   curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  c->timeout_ms = timeout_ms;
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   /* Stall guard: less than 1 byte/s for stall_s seconds aborts the transfer. */
@@ -301,6 +303,10 @@ static int push_failure(lua_State *L, jc_client *c, CURLcode rc) {
   lua_setfield(L, -2, "curl_code");
   lua_pushboolean(L, sent > 0);
   lua_setfield(L, -2, "sent");
+  curl_off_t micros = 0;
+  curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME_T, &micros);
+  lua_pushnumber(L, (lua_Number)micros / 1e6);
+  lua_setfield(L, -2, "time");
   return 2;
 }
 
@@ -368,9 +374,12 @@ static int l_perform(lua_State *L) {
   for (const char *p = method; *p; p++)
     if (!isupper((unsigned char)*p)) return luaL_argerror(L, 2, "method must be an upper-case HTTP verb");
   const char *file_path = NULL;
+  long timeout_ms = c->timeout_ms;
   if (!lua_isnoneornil(L, 6)) {
     luaL_checktype(L, 6, LUA_TTABLE);
     file_path = opt_string(L, 6, "to_file");
+    lua_Number t = opt_number(L, 6, "timeout", 0);
+    if (t > 0 && t * 1000 < timeout_ms) timeout_ms = t * 1000 < 1 ? 1 : (long)(t * 1000); /* a deadline's rest */
   }
   struct curl_slist *list = NULL;
   for (struct curl_slist *d = c->defaults; d; d = d->next) {
@@ -387,6 +396,7 @@ static int l_perform(lua_State *L) {
   curl_easy_setopt(c->easy, CURLOPT_URL, url);
   curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, list);
   set_method(c->easy, method, body, blen);
+  curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
   CURLcode rc = curl_easy_perform(c->easy);
   curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, NULL);
   curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, NULL);
