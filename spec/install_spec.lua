@@ -1,6 +1,6 @@
 -- luarocks make installs the module (C core, Lua modules, the jumpcloud-mock command), and it works
 -- from any directory.
-describe("luarocks make", function()
+describe("luarocks make #install", function()
   it("installs a module that loads from another directory, with the mock server command", function()
     local tree = os.tmpname()
     os.remove(tree)
