@@ -130,7 +130,8 @@ local function finish_error(client, err)
   return errors.new(err)
 end
 
--- One attempt: the response, or nil and the fields of an error (not yet an error object).
+-- One attempt: the response and nil and the bytes of its body, or nil and the fields of an
+-- error (not yet an error object).
 local function attempt(self, req)
   local resp, terr = self:perform(req.method, req.url, req.headers, req.body, req.perform_opts)
   if not resp then return nil, terr end
@@ -140,8 +141,12 @@ local function attempt(self, req)
   elseif is_json(resp.headers["content-type"]) and req.method ~= "HEAD" and not (req.raw and resp.status < 300) then
     local data, derr = core.json_decode(raw)
     if data == nil and derr then
-      return nil, { kind = "decode", code = "invalid_json", status = resp.status, message = derr, body = raw,
-        time = resp.time, bytes = #raw }
+      -- An error status keeps its raw body (a proxy's HTML 502 labelled JSON is still a 502).
+      if resp.status < 300 then
+        return nil, { kind = "decode", code = "invalid_json", status = resp.status, message = derr, body = raw,
+          time = resp.time, bytes = #raw }
+      end
+      data = raw
     end
     resp.body = data
   end
@@ -150,16 +155,17 @@ local function attempt(self, req)
     e.time, e.bytes = resp.time, #raw
     return nil, e
   end
-  return resp
+  return resp, nil, resp.file and resp.bytes or #raw
 end
 
--- Tells the on_event hook about one attempt.
-local function emit(self, state, req, n, resp, err, wait)
+-- Tells the on_event hook about one attempt; `nbytes` is the size of a response's body as
+-- received (before decoding).
+local function emit(self, state, req, n, resp, err, wait, nbytes)
   if not state.on_event then return end
   local r = resp or err
   state.on_event({
     method = req.method, url = self:redact(req.url), attempt = n, status = r.status,
-    bytes = resp and #(type(resp.body) == "string" and resp.body or "") or r.bytes or 0,
+    bytes = resp and nbytes or r.bytes or 0,
     duration = r.time, retry_wait = wait, kind = err and err.kind, code = err and err.code,
     correlation_id = req.correlation_id, operation = req.operation,
   })
@@ -174,12 +180,9 @@ local function send(self, req)
   while true do
     n = n + 1
     if deadline then req.perform_opts.timeout = math.max(deadline - clock(), 0.001) end
-    local resp, err = attempt(self, req)
+    local resp, err, nbytes = attempt(self, req)
     if resp then
-      if state.on_event then
-        resp.bytes = resp.bytes or (type(resp.body) == "string" and #resp.body) or nil
-        emit(self, state, req, n, resp, nil, nil)
-      end
+      emit(self, state, req, n, resp, nil, nil, nbytes)
       resp.attempts = n
       return resp
     end
