@@ -15,7 +15,8 @@ build = {
   type = "builtin",
   modules = {
     ["jumpcloud.core"] = {
-      sources = { "csrc/module.c", "csrc/client.c", "csrc/json.c", "csrc/encode.c", "csrc/headers.c" },
+      sources = { "csrc/module.c", "csrc/client.c", "csrc/transfer.c", "csrc/multi.c", "csrc/json.c",
+        "csrc/encode.c", "csrc/headers.c" },
       libraries = { "curl" },
       libdirs = { "$(CURL_LIBDIR)" },
     },

@@ -3,6 +3,8 @@
 #define JC_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <curl/curl.h>
 #include <lua.h>
 #include <lauxlib.h>
 
@@ -44,8 +46,59 @@ typedef struct jc_json_subst {
 int jc_json_prescan(const char *s, size_t n, const char *nonce, jc_json_subst *out);
 void jc_json_subst_free(jc_json_subst *s);
 
+/* transfer.c: one request on one easy handle, with its reused response buffers. */
+typedef struct jc_settings {
+  char *user_agent, *ca_file, *proxy; /* owned copies, NULL when unset */
+  long timeout_ms, connect_ms, stall_s;
+  size_t max_body;
+} jc_settings;
+
+typedef struct jc_transfer {
+  CURL *easy;
+  struct curl_slist *headers; /* this request's header list */
+  jc_buf body, head;
+  size_t max_body;
+  int overflow;               /* 1: body over max_body, 2: header block too large */
+  int body_started;           /* the response's first body chunk has been seen */
+  int in_multi;               /* added to the client's multi handle */
+  lua_Integer id;             /* the caller's id of a concurrent request */
+  char *file_path;            /* stream a 2xx body to this file instead of memory */
+  FILE *file;
+  int file_error;
+  curl_off_t file_bytes;
+  char errbuf[CURL_ERROR_SIZE];
+} jc_transfer;
+
+typedef struct jc_client {
+  int open;
+  jc_settings set;
+  struct curl_slist *defaults; /* headers sent on every request (the API key among them) */
+  char *key;                   /* the API key, only to scrub it from what servers echo back */
+  size_t key_len;
+  CURLSH *share;               /* one connection cache for every handle of the client */
+  jc_transfer *main;           /* sequential requests */
+  CURLM *multi;                /* concurrent requests, made on first use */
+  jc_transfer **pool;          /* the transfers made for concurrent requests, reused */
+  size_t pool_len;
+} jc_client;
+
+jc_transfer *jc_transfer_new(const jc_client *c);
+void jc_transfer_free(jc_transfer *t);
+/* Sets up t for one request from the Lua arguments at method..opts; raises on bad input. */
+void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int method, int url,
+                         int headers, int body, int opts);
+/* Pushes the response table, or nil and an error table; returns how many values it pushed. */
+int jc_transfer_push_result(lua_State *L, jc_transfer *t, CURLcode rc);
+/* Releases what one request took (header list, file); keeps the buffers for the next. */
+void jc_transfer_reset(jc_transfer *t);
+struct curl_slist *jc_add_headers(lua_State *L, struct curl_slist *list, int t, const char *what);
+struct curl_slist *jc_add_header(lua_State *L, struct curl_slist *list, const char *name,
+                                 const char *value, size_t vlen, int *failed);
+
 /* Lua-facing entry points, one registration function per concern. */
 void jc_client_register(lua_State *L);
+void jc_multi_register(lua_State *L, int methods);
+jc_client *jc_check_open(lua_State *L, int idx);
 void jc_json_register(lua_State *L);
 void jc_encode_register(lua_State *L);
 
