@@ -130,10 +130,9 @@ local function finish_error(client, err)
   return errors.new(err)
 end
 
--- One attempt: the response and nil and the bytes of its body, or nil and the fields of an
--- error (not yet an error object).
-local function attempt(self, req)
-  local resp, terr = self:perform(req.method, req.url, req.headers, req.body, req.perform_opts)
+--- Turns what the core answered for one attempt into the response, or nil and the fields of an
+-- error (not yet an error object): decodes JSON, maps statuses of 300 and above to errors.
+function M.interpret(req, resp, terr)
   if not resp then return nil, terr end
   local raw = resp.body
   if raw == "" then
@@ -150,58 +149,68 @@ local function attempt(self, req)
     end
     resp.body = data
   end
+  resp.bytes = resp.bytes or #raw -- as received (a streamed file's size is set by the core)
   if resp.status >= 300 then
     local e = http_error(req.method, req.url, resp, resp.body)
     e.time, e.bytes = resp.time, #raw
     return nil, e
   end
-  return resp, nil, resp.file and resp.bytes or #raw
+  return resp
 end
 
--- Tells the on_event hook about one attempt; `nbytes` is the size of a response's body as
--- received (before decoding).
-local function emit(self, state, req, n, resp, err, wait, nbytes)
+-- Tells the on_event hook about one attempt.
+local function emit(self, state, req, n, resp, err, wait)
   if not state.on_event then return end
   local r = resp or err
   state.on_event({
-    method = req.method, url = self:redact(req.url), attempt = n, status = r.status,
-    bytes = resp and nbytes or r.bytes or 0,
+    method = req.method, url = self:redact(req.url), attempt = n, status = r.status, bytes = r.bytes or 0,
     duration = r.time, retry_wait = wait, kind = err and err.kind, code = err and err.code,
     correlation_id = req.correlation_id, operation = req.operation,
   })
 end
 
+--- After attempt `n` of `req` ended with `resp` or `err`: tells on_event, and returns the wait before
+-- the next attempt, or nil when there is none (success, or a failure not to retry).
+function M.after_attempt(self, req, n, resp, err)
+  local state = core.state(self)
+  local policy, wait = req.retry, nil
+  if resp then
+    resp.attempts = n
+  elseif policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
+    wait = retry.retry_after((err.headers or {})["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
+    if state.clock() + wait > req.deadline then
+      err.gave_up = "the next wait (" .. retry.describe(wait) .. ") would pass the deadline"
+      wait = nil
+    end
+  end
+  emit(self, state, req, n, resp, err, wait)
+  return wait
+end
+
+--- The error object of a call that failed at attempt `n`, with the API key scrubbed.
+function M.failure(self, req, n, err)
+  err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, req.correlation_id
+  err.time, err.bytes = nil, nil
+  return finish_error(self, err)
+end
+
+--- Options for the core's perform of the next attempt (the rest of the deadline as timeout).
+function M.perform_opts(self, req)
+  if req.deadline then req.perform_opts.timeout = math.max(req.deadline - core.state(self).clock(), 0.001) end
+  return req.perform_opts
+end
+
 -- Sends a built request, retrying as its policy allows.
 local function send(self, req)
-  local state = core.state(self)
-  local policy, clock = req.retry, state.clock
-  local deadline = policy and clock() + policy.deadline
+  local sleep = core.state(self).sleep
   local n = 0
   while true do
     n = n + 1
-    if deadline then req.perform_opts.timeout = math.max(deadline - clock(), 0.001) end
-    local resp, err, nbytes = attempt(self, req)
-    if resp then
-      emit(self, state, req, n, resp, nil, nil, nbytes)
-      resp.attempts = n
-      return resp
-    end
-    local wait
-    if policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
-      local headers = err.headers or {}
-      wait = retry.retry_after(headers["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
-      if clock() + wait > deadline then
-        err.gave_up = "the next wait (" .. retry.describe(wait) .. ") would pass the deadline"
-        wait = nil
-      end
-    end
-    emit(self, state, req, n, nil, err, wait)
-    if not wait then
-      err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, req.correlation_id
-      err.time, err.bytes, err.sent = nil, nil, err.sent
-      return nil, finish_error(self, err)
-    end
-    state.sleep(wait)
+    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, M.perform_opts(self, req)))
+    local wait = M.after_attempt(self, req, n, resp, err)
+    if resp then return resp end
+    if not wait then return nil, M.failure(self, req, n, err) end
+    sleep(wait)
   end
 end
 
@@ -260,9 +269,10 @@ function M.build(self, method, path, opts, level)
   end
   local to_file = opts.to_file
   if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", level) end
+  local policy = retry.policy(state.retry, opts.retry, level)
   return {
     method = method, url = url, headers = headers, body = body, raw = opts.raw,
-    perform_opts = { to_file = to_file }, retry = retry.policy(state.retry, opts.retry, level),
+    perform_opts = { to_file = to_file }, retry = policy, deadline = policy and state.clock() + policy.deadline,
     correlation_id = correlation_id(), operation = opts.operation,
   }
 end
