@@ -1,8 +1,10 @@
 --- Command line entry of the mock server (`bin/jumpcloud-mock`).
 --
 --     jumpcloud-mock [--host 127.0.0.1] [--port 0] [--api-key KEY] [--no-seed]
+--                    [--tls-cert CERT.pem --tls-key KEY.pem]
 --
--- Prints `JUMPCLOUD_MOCK_URL=http://127.0.0.1:PORT/api/v2` as its first line,
+-- Prints `JUMPCLOUD_MOCK_URL=http://127.0.0.1:PORT/api/v2` as its first line
+-- (`https://` when given `--tls-cert` and `--tls-key`: HTTPS only, HTTP/1.1),
 -- flushes, then serves until SIGTERM or SIGINT. Only loopback addresses are
 -- accepted for `--host`.
 -- @module jumpcloud.mock.cli
@@ -51,6 +53,8 @@ local function build_parser()
   end)
   parser:option("--api-key", "The x-api-key the server accepts (default: $JC_API_KEY, else test-key).")
   parser:flag("--no-seed", "Start with empty collections instead of the seed data.")
+  parser:option("--tls-cert", "Serve HTTPS with this PEM certificate (needs --tls-key).")
+  parser:option("--tls-key", "The PEM private key of --tls-cert.")
   parser:flag("--exit-with-parent", "Exit when the parent process goes away (used by jumpcloud.mock.start).")
   parser:flag("-v --verbose", "Log server errors to stderr.")
   return parser
@@ -71,6 +75,10 @@ function M.main(argv)
     io.stderr:write("jumpcloud-mock: ", err, "\n")
     return 2
   end
+  if (args.tls_cert == nil) ~= (args.tls_key == nil) then
+    io.stderr:write("jumpcloud-mock: --tls-cert and --tls-key go together\n")
+    return 2
+  end
   local api_key = args.api_key or os.getenv("JC_API_KEY")
   if api_key == nil or api_key == "" then
     api_key = "test-key"
@@ -85,6 +93,8 @@ function M.main(argv)
     host = host,
     port = args.port,
     seed = not args.no_seed,
+    tls_cert = args.tls_cert,
+    tls_key = args.tls_key,
     log = args.verbose and function(line) io.stderr:write(line, "\n") end or nil,
   }
   local port, lerr = srv:listen()

@@ -1,7 +1,7 @@
 --- Fault rules of the mock server, set through `POST /__mock/faults`.
 --
 -- A rule: `{method=, path= | path_pattern=, statuses={...}, headers={...},
--- body=, delay_ms=, stall_ms=, mode=, times=}`.
+-- body=, delay_ms=, stall_ms=, mode=, raw=, times=}`.
 --
 -- * `method` (any when absent) and `path` (exact raw request path, no query) or
 --   `path_pattern` (a Lua pattern, anchored by the caller if wanted) select requests.
@@ -18,6 +18,12 @@
 --   closed), "garbage" (invalid JSON with a JSON content type; 200 unless a status
 --   is given) or "html" (an nginx-style HTML page with a JSON content type; 502
 --   unless a status is given). "garbage" and "html" do not run the operation.
+-- * `raw` (a string): these exact bytes are the whole answer (status line,
+--   headers, body), written to the socket as they are, then the connection is
+--   closed (at once, without a byte, when it is ""); the operation is not run and
+--   no other effect but `delay_ms` applies.
+--   For answers lua-http would not write: an absurd `Content-Length`, NUL or other
+--   bytes a header must not hold, a malformed status line.
 -- @module jumpcloud.mock.faults
 
 local json = require "jumpcloud.mock.json"
@@ -101,6 +107,9 @@ function Faults:add(spec)
   if spec.body ~= nil and type(spec.body) ~= "string" then
     return nil, "body must be a string"
   end
+  if spec.raw ~= nil and type(spec.raw) ~= "string" then
+    return nil, "raw must be a string"
+  end
   self.next_id = self.next_id + 1
   local limit = spec.times or (#statuses > 0 and #statuses) or math.huge
   local rule = {
@@ -114,6 +123,7 @@ function Faults:add(spec)
     delay_ms = spec.delay_ms and math.tointeger(spec.delay_ms),
     stall_ms = spec.stall_ms and math.tointeger(spec.stall_ms),
     mode = spec.mode,
+    raw = spec.raw,
     limit = limit,
     used = 0,
   }
@@ -149,7 +159,7 @@ function Faults:describe()
     out[i] = {id = r.id, method = r.method, path = r.path, path_pattern = r.path_pattern,
       statuses = json.array({table.unpack(r.statuses)}), headers = r.headers,
       delay_ms = r.delay_ms, stall_ms = r.stall_ms,
-      mode = r.mode, used = r.used, remaining = r.limit == math.huge and -1 or (r.limit - r.used)}
+      mode = r.mode, raw = r.raw, used = r.used, remaining = r.limit == math.huge and -1 or (r.limit - r.used)}
   end
   return out
 end

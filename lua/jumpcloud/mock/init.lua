@@ -11,6 +11,7 @@
 -- local srv = mock.start{api_key = "k"}
 -- -- srv.url == "http://127.0.0.1:PORT/api/v2"
 -- srv:stop()
+-- local tls = mock.start{tls_cert = "cert.pem", tls_key = "key.pem"} -- https://127.0.0.1:PORT/api/v2
 
 local M = {}
 
@@ -88,7 +89,9 @@ Mock.__close = Mock.stop
 --- Start a mock server.
 -- @tparam[opt] table opts `api_key` (default "test-key"), `seed` (default true),
 --   `lua` (the interpreter, default "lua5.4"), `verbose` (log server errors),
---   `stderr` (a file for the child's stderr; default a temporary file removed by stop)
+--   `stderr` (a file for the child's stderr; default a temporary file removed by stop),
+--   `tls_cert` and `tls_key` (paths of a PEM certificate and its key: serve HTTPS, and
+--   `url`/`root` start with `https://`)
 -- @treturn table `{url=, root=, port=, pid=, api_key=, stop=}`; `srv:stop()` ends it.
 -- @raise an error naming the cause when the server does not start
 function M.start(opts)
@@ -97,6 +100,12 @@ function M.start(opts)
   local argv = {"--port", "0", "--host", "127.0.0.1", "--exit-with-parent"}
   if opts.seed == false then argv[#argv + 1] = "--no-seed" end
   if opts.verbose then argv[#argv + 1] = "--verbose" end
+  if opts.tls_cert or opts.tls_key then
+    if type(opts.tls_cert) ~= "string" or type(opts.tls_key) ~= "string" then
+      error("jumpcloud.mock: tls_cert and tls_key go together (two file paths)", 2)
+    end
+    table.move({"--tls-cert", opts.tls_cert, "--tls-key", opts.tls_key}, 1, 4, #argv + 1, argv)
+  end
   local quoted = {}
   for i, a in ipairs(argv) do quoted[i] = format("%q", a) end
   local code = "os.exit(require('jumpcloud.mock.cli').main({" .. table.concat(quoted, ",") .. "}))"
@@ -132,7 +141,7 @@ function M.start(opts)
   local port = tonumber(url:match(":(%d+)/"))
   local self = setmetatable({
     url = url,
-    root = url:match("^(http://[^/]+)"),
+    root = url:match("^(https?://[^/]+)"),
     port = port,
     pid = pid,
     api_key = api_key,

@@ -71,7 +71,9 @@ Server.__index = Server
 --- Create a server (not yet bound).
 -- @tparam table opts `api_key` (default "test-key"), `host` (default "127.0.0.1"),
 --   `port` (default 0: ephemeral), `seed` (default true), `log` (a function
---   receiving diagnostic lines; default none)
+--   receiving diagnostic lines; default none), `tls_cert` and `tls_key` (paths of a
+--   PEM certificate and its PEM private key: serve HTTPS only, HTTP/1.1, with them;
+--   both or neither)
 -- @treturn Server
 function M.new(opts)
   opts = opts or {}
@@ -81,6 +83,8 @@ function M.new(opts)
     port = opts.port or 0,
     seeded = opts.seed ~= false,
     logf = opts.log,
+    tls_cert = opts.tls_cert,
+    tls_key = opts.tls_key,
     cq = cqueues.new(),
     faults = faults.new(),
     conn_ids = setmetatable({}, {__mode = "k"}),   -- socket -> connection id
@@ -112,16 +116,72 @@ local function log(self, ...)
   end
 end
 
+local function read_all(path)
+  local f, err = io.open(path, "rb")
+  if not f then
+    return nil, err
+  end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- The OpenSSL server context of `tls_cert`/`tls_key`, or nil and a message. No ALPN is
+-- offered, so clients speak HTTP/1.1 (the fault modes write to the raw socket).
+local function tls_context(cert_path, key_path)
+  if not cert_path or not key_path then
+    return nil, "tls_cert and tls_key go together"
+  end
+  local http_tls = require "http.tls"
+  local x509 = require "openssl.x509"
+  local pkey = require "openssl.pkey"
+  local cert_pem, cerr = read_all(cert_path)
+  if not cert_pem then
+    return nil, "cannot read tls_cert: " .. tostring(cerr)
+  end
+  local key_pem, kerr = read_all(key_path)
+  if not key_pem then
+    return nil, "cannot read tls_key: " .. tostring(kerr)
+  end
+  local ok, crt = pcall(x509.new, cert_pem, "PEM")
+  if not ok then
+    return nil, "tls_cert is not a PEM certificate: " .. tostring(crt)
+  end
+  local ok2, key = pcall(pkey.new, key_pem, "PEM")
+  if not ok2 then
+    return nil, "tls_key is not a PEM private key: " .. tostring(key)
+  end
+  local ctx = http_tls.new_server_context()
+  local ok3, serr = pcall(function()
+    assert(ctx:setCertificate(crt))
+    assert(ctx:setPrivateKey(key))
+  end)
+  if not ok3 then
+    return nil, "tls_cert and tls_key do not fit: " .. tostring(serr)
+  end
+  return ctx
+end
+
 --- Bind the listening socket.
 -- @treturn integer the bound port, or nil and an error message
 function Server:listen()
   if self.http then
     return self.bound_port
   end
+  local ctx
+  if self.tls_cert or self.tls_key then
+    local cerr
+    ctx, cerr = tls_context(self.tls_cert, self.tls_key)
+    if not ctx then
+      return nil, cerr
+    end
+  end
   local srv, err = http_server.listen{
     host = self.host,
     port = self.port,
-    tls = false,
+    tls = ctx ~= nil,
+    ctx = ctx,
+    version = ctx and 1.1 or nil,
     cq = self.cq,
     reuseaddr = true,
     intra_stream_timeout = 60,
@@ -151,11 +211,16 @@ function Server:listen()
   return port
 end
 
---- The API base URL, e.g. `http://127.0.0.1:PORT/api/v2`.
+--- The URL scheme served: "https" with `tls_cert`/`tls_key`, else "http".
+function Server:scheme()
+  return self.tls_cert and "https" or "http"
+end
+
+--- The API base URL, e.g. `http://127.0.0.1:PORT/api/v2` (`https://` under TLS).
 function Server:url()
   local host = self.host
   if find(host, ":", 1, true) then host = "[" .. host .. "]" end
-  return format("http://%s:%d%s", host, self.bound_port, API_PREFIX)
+  return format("%s://%s:%d%s", self:scheme(), host, self.bound_port, API_PREFIX)
 end
 
 --- Run the event loop once.
@@ -271,6 +336,18 @@ local function write_cut(stream, res, mode)
   local socket = stream.connection.socket
   if socket then
     socket:flush()
+    socket:shutdown("rw")
+  end
+end
+
+-- Write a fault's raw bytes as the whole answer, then close the connection.
+local function write_raw(stream, raw)
+  local socket = stream.connection.socket
+  if socket then
+    if raw ~= "" then
+      socket:xwrite(raw, "n")
+      socket:flush()
+    end
     socket:shutdown("rw")
   end
 end
@@ -484,7 +561,7 @@ function Server:api(req, conn_id)
   local rest = sub(path, #API_PREFIX + 2)
   if sub(rest, -1) == "/" then rest = sub(rest, 1, -2) end -- tolerate one trailing slash
   req.segments = rest == "" and {} or split_segments(rest)
-  req.origin = "http://" .. (req.headers.host or (self.host .. ":" .. tostring(self.bound_port)))
+  req.origin = self:scheme() .. "://" .. (req.headers.host or (self.host .. ":" .. tostring(self.bound_port)))
   return routes.dispatch(self.db, req)
 end
 
@@ -522,6 +599,9 @@ function Server:handle(stream)
     rule, status = self.faults:take(req.method, req.path)
     if rule then
       sleep_ms(rule.delay_ms)
+      if rule.raw then
+        return write_raw(stream, rule.raw)
+      end
       if status then
         res = fault_response(rule, status)
       elseif rule.mode == "garbage" then
