@@ -91,7 +91,9 @@ static int l_new(lua_State *L) {
   lua_setiuservalue(L, -2, 2); /* bodies of in-flight concurrent requests, by id */
   set_key(L, c);
   lua_getfield(L, 1, "headers");
-  c->defaults = jc_add_headers(L, c->defaults, lua_gettop(L), "headers");
+  struct curl_slist *list = c->defaults;
+  c->defaults = NULL; /* jc_add_headers frees the list when it raises */
+  c->defaults = jc_add_headers(L, list, lua_gettop(L), "headers");
   lua_pop(L, 1);
   struct curl_slist *grown = curl_slist_append(c->defaults, "Expect:"); /* no 100-continue stalls */
   if (!grown) return luaL_error(L, "out of memory");
@@ -100,6 +102,8 @@ static int l_new(lua_State *L) {
   if (opt_copy(L, 1, "user_agent", &s->user_agent) || opt_copy(L, 1, "ca_file", &s->ca_file) ||
       opt_copy(L, 1, "proxy", &s->proxy))
     return luaL_error(L, "out of memory");
+  if (s->user_agent && !jc_header_value_ok(s->user_agent, strlen(s->user_agent)))
+    return luaL_error(L, "bad user_agent: contains CR or LF");
   s->max_body = (size_t)opt_number(L, 1, "max_body", 64.0 * 1024 * 1024);
   s->timeout_ms = (long)(opt_number(L, 1, "timeout", 60) * 1000);
   s->connect_ms = (long)(opt_number(L, 1, "connect_timeout", 10) * 1000);

@@ -170,6 +170,10 @@ static void set_method(CURL *e, const char *method, const char *body, size_t ble
   }
   if (strcmp(method, "GET") != 0 && !(body && strcmp(method, "POST") == 0))
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+  /* libcurl re-sends a request once, unasked, when a reused connection turns out dead: a create
+   * must never go twice, so POST and PATCH always get a new connection. */
+  int unsafe = strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0;
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, (long)unsafe);
 }
 
 static lua_Number opt_number(lua_State *L, int t, const char *key) {

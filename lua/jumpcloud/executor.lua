@@ -217,14 +217,21 @@ end
 function M.run(client, op, params, extra, level)
   local path, opts = M.prepare(op, params, core.state(client).org_id, level + 1)
   if extra then for k, v in pairs(extra) do opts[k] = v end end
+  opts.operation = op.id
   local resp, err = client:request(op.method, path, opts)
+  return M.finish(op, resp, err)
+end
+
+--- What a call of `op` returns for the result of `client:request`: `data, response` or `nil, err`.
+function M.finish(op, resp, err)
   if not resp then
     err.operation = op.id
     return nil, err
   end
-  local data, derr = M.result(op, resp, op.method, core.state(client).base_url .. path)
+  local data, derr = M.result(op, resp, op.method, resp.url)
   if derr then return nil, derr end
-  return data, { status = resp.status, headers = resp.headers, operation = op.id, file = resp.file, bytes = resp.bytes }
+  return data, { status = resp.status, headers = resp.headers, operation = op.id, file = resp.file, bytes = resp.bytes,
+    attempts = resp.attempts }
 end
 
 return M

@@ -10,6 +10,9 @@ local core = require "jumpcloud.core"
 local errors = require "jumpcloud.errors"
 local executor = require "jumpcloud.executor"
 local url_util = require "jumpcloud.url"
+local batch = require "jumpcloud.batch"
+local transport = require "jumpcloud.transport"
+local flight_mod = require "jumpcloud.flight"
 
 local type, pairs, format, min = type, pairs, string.format, math.min
 
@@ -18,7 +21,7 @@ local M = {}
 M.MAX_LIMIT = 100
 M.DEFAULT_LIMIT = 100
 
-local OPTION_NAMES = { limit = true, max = true, skip = true, filter = true, sort = true, fields = true,
+local OPTION_NAMES = { concurrency = true, limit = true, max = true, skip = true, filter = true, sort = true, fields = true,
   stable_sort = true, token = true, search = true, orderby = true, count = true, ConsistencyLevel = true,
   ["x-org-id"] = true }
 
@@ -69,12 +72,15 @@ local function check_opts(opts, level)
   return opts, limit or M.DEFAULT_LIMIT
 end
 
+-- Options of the walk itself, not parameters of the operation.
+local PAGING_ONLY = { concurrency = true, limit = true, max = true, skip = true, stable_sort = true, token = true }
+
 -- The params of one page request: the caller's base params, the options, and the position.
 local function page_params(op, base, opts, size, skip, token)
   local p = {}
   for k, v in pairs(base or {}) do p[k] = v end
   for k in pairs(OPTION_NAMES) do
-    if opts[k] ~= nil and k ~= "limit" and k ~= "max" and k ~= "skip" and k ~= "stable_sort" and k ~= "token" then
+    if opts[k] ~= nil and not PAGING_ONLY[k] then
       p[k] = opts[k]
     end
   end
@@ -89,6 +95,16 @@ local function page_params(op, base, opts, size, skip, token)
 end
 
 -- Fetches one page: items, facts, or nil and an error.
+-- The items of a page and its facts, or nil and an error.
+local function page_of(op, data, resp)
+  local items, total, token = extract(op, data, resp.headers)
+  if type(items) ~= "table" then
+    return nil, errors.new({ kind = "decode", code = "bad_page", status = resp.status, operation = op.id,
+      message = "the page has no list where the operation's shape says one is" })
+  end
+  return items, { total = total, token = token, link = next_link(resp.headers), status = resp.status, headers = resp.headers }
+end
+
 local function fetch(client, op, params, url)
   local data, resp
   if url then
@@ -99,12 +115,7 @@ local function fetch(client, op, params, url)
     data, resp = executor.run(client, op, params, nil, 4)
     if not data then return nil, resp end
   end
-  local items, total, token = extract(op, data, resp.headers)
-  if type(items) ~= "table" then
-    return nil, errors.new({ kind = "decode", code = "bad_page", status = resp.status, operation = op.id,
-      message = "the page has no list where the operation's shape says one is" })
-  end
-  return items, { total = total, token = token, link = next_link(resp.headers), status = resp.status, headers = resp.headers }
+  return page_of(op, data, resp)
 end
 
 --- One page. Returns the items (an array) and paging facts `{total, next_skip, next_token, status, headers}`,
@@ -132,11 +143,95 @@ local function walk_error(err, yielded, resume)
   return err
 end
 
+-- The parallel walk: pages fetched through a libcurl multi handle, yielded in order. With a known
+-- total, the following pages are asked for n at a time; without one (or with a token), the next
+-- page is asked for as soon as the current one arrives, while the caller works on it. At most n
+-- pages are in memory: the one being yielded and n - 1 in flight or waiting.
+local function each_concurrent(client, op, base, opts, size, n)
+  local flight = flight_mod.new(client)
+  local org_id = core.state(client).org_id
+  local skip0, max = opts.skip or 0, opts.max
+  local pages, tokens = {}, { [0] = opts.token }
+  local next_k, issued, yielded, total = 0, 0, 0, nil
+  local page, i, done, last_full = nil, 0, false, false
+
+  local function want(k)
+    if not max then return size end
+    return math.max(0, min(size, max - k * size))
+  end
+  local function issue(k)
+    local params = page_params(op, base, opts, want(k), skip0 + k * size, tokens[k])
+    local path, ropts = executor.prepare(op, params, org_id, 4)
+    ropts.operation = op.id
+    flight:add(k, transport.build(client, op.method, path, ropts, 4))
+    issued = k + 1
+  end
+  -- Whether page k is known to exist and is worth asking for.
+  local function exists(k)
+    if want(k) == 0 then return false end
+    if op.paging == "token" then return tokens[k] ~= nil end
+    if total then return skip0 + k * size < total end
+    return k == issued and last_full -- open-ended: one page ahead of the last full one
+  end
+  local function fill()
+    while issued - next_k < n - 1 + (page and 0 or 1) and exists(issued) do issue(issued) end
+  end
+  local function take(r)
+    local k, resp, err = r[1], r[2], r[3]
+    local data, rview = executor.finish(op, resp, err)
+    if data == nil then pages[k] = { err = rview } return end
+    local items, info = page_of(op, data, rview)
+    if not items then pages[k] = { err = info } return end
+    pages[k] = { items = items }
+    if op.paging == "token" then tokens[k + 1] = info.token
+    elseif info.total then total = info.total
+    elseif k + 1 == issued then last_full = #items >= want(k) end
+  end
+  local function stop()
+    done, page = true, nil
+    flight:cancel()
+  end
+
+  local function step()
+    while true do
+      if done then return nil end
+      if page and i < #page then
+        i = i + 1
+        yielded = yielded + 1
+        if yielded % 16 == 0 then flight:step() end -- let the transfers in flight progress
+        local item = page[i]
+        if max and yielded >= max then stop() end
+        return item
+      end
+      page = nil
+      if next_k == 0 and issued == 0 then issue(0) end
+      fill()
+      if next_k >= issued then stop() return nil end
+      while not pages[next_k] do
+        for _, r in ipairs(flight:wait()) do take(r) end
+        fill()
+      end
+      local got = pages[next_k]
+      pages[next_k] = nil
+      if got.err then
+        local resume = op.paging == "token" and { skipToken = tokens[next_k] } or { skip = skip0 + next_k * size }
+        stop()
+        error(walk_error(got.err, yielded, resume), 2)
+      end
+      page, i, next_k = got.items, 0, next_k + 1
+      fill()
+    end
+  end
+  return step, nil, nil, setmetatable({}, { __close = stop })
+end
+
 --- A lazy iterator over every item: `for item in M.each(...) do ... end`. Raises on a failure,
 -- with `yielded` and `resume` ({skip=} or {skipToken=}) on the error.
 function M.each(client, op, base, opts)
   local size
   opts, size = check_opts(opts, 2)
+  local n = batch.concurrency(opts, 2)
+  if opts.concurrency and n > 1 and op.paging then return each_concurrent(client, op, base, opts, size, n) end
   local skip, token, link = opts.skip or 0, opts.token, nil
   local max, yielded = opts.max, 0
   local page, i, done, page_more = nil, 0, false, false

@@ -1,0 +1,185 @@
+--- Requests on the wire: building one from the caller's arguments, one attempt through the core,
+-- the retry loop and its events, and the error objects. Shared by `request`, `call`, `batch` and
+-- parallel paging, so every request behaves the same.
+-- @module jumpcloud.transport
+local core = require "jumpcloud.core"
+local errors = require "jumpcloud.errors"
+local retry = require "jumpcloud.retry"
+local url_util = require "jumpcloud.url"
+
+local type, pairs, tostring, format = type, pairs, tostring, string.format
+
+local M = {}
+
+--- True for a JSON content type (application/json, application/*+json).
+function M.is_json(content_type)
+  if not content_type then return false end
+  local ct = content_type:lower()
+  return ct:find("^application/json") ~= nil or ct:find("^application/[%w.+-]*%+json") ~= nil
+end
+
+local function correlation_id()
+  return format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
+end
+
+-- Builds the error of an HTTP status >= 300.
+local function http_error(method, url, resp, body)
+  local status = resp.status
+  return errors.new({
+    kind = "http", status = status, code = errors.status_code(status),
+    message = errors.message_from(body) or ("HTTP " .. status),
+    method = method, url = url, body = body, headers = resp.headers,
+    request_id = resp.headers["x-request-id"],
+  })
+end
+
+-- Scrubs the API key from every string an error carries (servers can echo it back).
+local function scrub(client, value, depth)
+  if type(value) == "string" then return client:redact(value) end
+  if type(value) == "table" and depth < 32 then
+    for k, v in pairs(value) do value[k] = scrub(client, v, depth + 1) end
+  end
+  return value
+end
+
+local function finish_error(client, err)
+  for k, v in pairs(err) do err[k] = scrub(client, v, 0) end
+  return errors.new(err)
+end
+
+--- Turns what the core answered for one attempt into the response, or nil and the fields of an
+-- error (not yet an error object): decodes JSON, maps statuses of 300 and above to errors.
+function M.interpret(req, resp, terr)
+  if not resp then return nil, terr end
+  local raw = resp.body
+  if raw == "" then
+    resp.body = nil
+  elseif M.is_json(resp.headers["content-type"]) and req.method ~= "HEAD" and not (req.raw and resp.status < 300) then
+    local data, derr = core.json_decode(raw)
+    if data == nil and derr then
+      -- An error status keeps its raw body (a proxy's HTML 502 labelled JSON is still a 502).
+      if resp.status < 300 then
+        return nil, { kind = "decode", code = "invalid_json", status = resp.status, message = derr, body = raw,
+          time = resp.time, bytes = #raw }
+      end
+      data = raw
+    end
+    resp.body = data
+  end
+  resp.bytes = resp.bytes or #raw -- as received (a streamed file's size is set by the core)
+  resp.url = req.url
+  if resp.status >= 300 then
+    local e = http_error(req.method, req.url, resp, resp.body)
+    e.time, e.bytes = resp.time, #raw
+    return nil, e
+  end
+  return resp
+end
+
+-- Tells the on_event hook about one attempt.
+local function emit(self, state, req, n, resp, err, wait)
+  if not state.on_event then return end
+  local r = resp or err
+  state.on_event({
+    method = req.method, url = self:redact(req.url), attempt = n, status = r.status, bytes = r.bytes or 0,
+    duration = r.time, retry_wait = wait, kind = err and err.kind, code = err and err.code,
+    correlation_id = req.correlation_id, operation = req.operation,
+  })
+end
+
+--- After attempt `n` of `req` ended with `resp` or `err`: tells on_event, and returns the wait before
+-- the next attempt, or nil when there is none (success, or a failure not to retry).
+function M.after_attempt(self, req, n, resp, err)
+  local state = core.state(self)
+  local policy, wait = req.retry, nil
+  if resp then
+    resp.attempts = n
+  elseif policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
+    wait = retry.retry_after((err.headers or {})["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
+    if state.clock() + wait > req.deadline then
+      err.gave_up = "the next wait (" .. retry.describe(wait) .. ") would pass the deadline"
+      wait = nil
+    end
+  end
+  emit(self, state, req, n, resp, err, wait)
+  return wait
+end
+
+--- The error object of a call that failed at attempt `n`, with the API key scrubbed.
+function M.failure(self, req, n, err)
+  err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, req.correlation_id
+  err.time, err.bytes = nil, nil
+  return finish_error(self, err)
+end
+
+--- Options for the core's perform of the next attempt (the rest of the deadline as timeout).
+function M.perform_opts(self, req)
+  if req.deadline then req.perform_opts.timeout = math.max(req.deadline - core.state(self).clock(), 0.001) end
+  return req.perform_opts
+end
+
+--- Sends a built request, retrying as its policy allows: the response, or nil and an error.
+function M.send(self, req)
+  local sleep = core.state(self).sleep
+  local n = 0
+  while true do
+    n = n + 1
+    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, M.perform_opts(self, req)))
+    local wait = M.after_attempt(self, req, n, resp, err)
+    if resp then return resp end
+    if not wait then return nil, M.failure(self, req, n, err) end
+    sleep(wait)
+  end
+end
+
+--- Checks and assembles a request: `{method, url, headers, body, retry, ...}`. Raises on bad input.
+function M.build(self, method, path, opts, level)
+  if type(method) ~= "string" then
+    error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", level)
+  end
+  local absolute = type(path) == "string" and path:find("^%a[%w+.-]*://") ~= nil
+  if type(path) ~= "string" or (path:sub(1, 1) ~= "/" and not absolute) then
+    error("bad argument #2 to 'request' (path starting with '/' expected)", level)
+  end
+  if absolute and not url_util.same_origin(path, core.state(self).base_url) then
+    error("bad argument #2 to 'request' (a full URL must have the base URL's scheme, host and port)", level)
+  end
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
+  if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", level) end
+  method = method:upper()
+  local state = core.state(self)
+  local headers = { accept = "application/json" }
+  if state.org_id and opts.org_header ~= false then headers["x-org-id"] = state.org_id end
+  if opts.headers ~= nil then
+    if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", level) end
+    for k, v in pairs(opts.headers) do headers[type(k) == "string" and k:lower() or k] = v end
+  end
+  local body = opts.body
+  if type(body) == "table" then
+    local ok, text = pcall(core.json_encode, body)
+    if not ok then error("bad option 'body' (" .. tostring(text) .. ")", level) end
+    body = text
+  elseif body ~= nil and type(body) ~= "string" then
+    error("bad option 'body' (table or string expected, got " .. type(body) .. ")", level)
+  end
+  if body and not headers["content-type"] then headers["content-type"] = "application/json" end
+  local url = absolute and path or state.base_url .. path
+  if opts.query ~= nil then
+    if type(opts.query) ~= "table" then error("bad option 'query' (table expected)", level) end
+    local q = core.encode_query(opts.query, opts.explode)
+    if q ~= "" then url = url .. "?" .. q end
+  end
+  local to_file = opts.to_file
+  if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", level) end
+  local policy = retry.policy(state.retry, opts.retry, level)
+  return {
+    method = method, url = url, headers = headers, body = body, raw = opts.raw,
+    -- the call's deadline covers every attempt and wait: the retry deadline or the client's timeout
+    perform_opts = { to_file = to_file }, retry = policy,
+    deadline = policy and state.clock() + math.min(policy.deadline, state.timeout),
+    correlation_id = correlation_id(), operation = opts.operation,
+  }
+end
+
+return M
