@@ -23,3 +23,16 @@ describe("luarocks make #install", function()
     run("rm -rf " .. tree)
   end)
 end)
+
+describe("the rockspec", function()
+  it("lists every C source and every Lua module of the tree", function()
+    local f = assert(io.open("jumpcloud-0.1.0-1.rockspec"))
+    local rockspec = f:read("a")
+    f:close()
+    local missing = {}
+    for path in io.popen("find lua csrc -name '*.lua' -o -name '*.c'"):lines() do
+      if not rockspec:find('"' .. path .. '"', 1, true) then missing[#missing + 1] = path end
+    end
+    assert.are.same({}, missing)
+  end)
+end)
