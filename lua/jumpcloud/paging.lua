@@ -153,7 +153,8 @@ local function each_concurrent(client, op, base, opts, size, n)
   local skip0, max = opts.skip or 0, opts.max
   local pages, tokens = {}, { [0] = opts.token }
   local next_k, issued, yielded, total = 0, 0, 0, nil
-  local page, i, done, last_full = nil, 0, false, false
+  local page, i, done = nil, 0, false
+  local full = {} -- full[k]: page k came back full (without a total, the next one may exist)
 
   local function want(k)
     if not max then return size end
@@ -171,7 +172,7 @@ local function each_concurrent(client, op, base, opts, size, n)
     if want(k) == 0 then return false end
     if op.paging == "token" then return tokens[k] ~= nil end
     if total then return skip0 + k * size < total end
-    return k == issued and last_full -- open-ended: one page ahead of the last full one
+    return full[k - 1] == true -- open-ended: a page after a full one
   end
   local function fill()
     while issued - next_k < n - 1 + (page and 0 or 1) and exists(issued) do issue(issued) end
@@ -185,7 +186,7 @@ local function each_concurrent(client, op, base, opts, size, n)
     pages[k] = { items = items }
     if op.paging == "token" then tokens[k + 1] = info.token
     elseif info.total then total = info.total
-    elseif k + 1 == issued then last_full = #items >= want(k) end
+    else full[k] = #items >= want(k) end
   end
   local function stop()
     done, page = true, nil
