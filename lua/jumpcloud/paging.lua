@@ -21,9 +21,9 @@ local M = {}
 M.MAX_LIMIT = 100
 M.DEFAULT_LIMIT = 100
 
-local OPTION_NAMES = { concurrency = true, limit = true, max = true, skip = true, filter = true, sort = true, fields = true,
-  stable_sort = true, token = true, search = true, orderby = true, count = true, ConsistencyLevel = true,
-  ["x-org-id"] = true }
+local OPTION_NAMES = { retry = true, concurrency = true, limit = true, max = true, skip = true, filter = true,
+  sort = true, fields = true, stable_sort = true, token = true, search = true, orderby = true, count = true,
+  ConsistencyLevel = true, ["x-org-id"] = true }
 
 -- The items of a page body and what it says about the rest.
 local function extract(op, body, headers)
@@ -54,6 +54,9 @@ end
 local function check_opts(opts, level)
   if opts == nil then return {}, M.DEFAULT_LIMIT end
   if type(opts) ~= "table" then error(format("bad paging options (table expected, got %s)", type(opts)), level + 1) end
+  for k in pairs(opts) do
+    if not OPTION_NAMES[k] then error(format("unknown paging option '%s'", tostring(k)), level + 1) end
+  end
   local limit = opts.limit
   if limit ~= nil then
     if math.type(limit) ~= "integer" or limit < 1 then
@@ -73,7 +76,8 @@ local function check_opts(opts, level)
 end
 
 -- Options of the walk itself, not parameters of the operation.
-local PAGING_ONLY = { concurrency = true, limit = true, max = true, skip = true, stable_sort = true, token = true }
+local PAGING_ONLY = { concurrency = true, limit = true, max = true, skip = true, stable_sort = true, token = true,
+  retry = true }
 
 -- The params of one page request: the caller's base params, the options, and the position.
 local function page_params(op, base, opts, size, skip, token)
@@ -105,14 +109,15 @@ local function page_of(op, data, resp)
   return items, { total = total, token = token, link = next_link(resp.headers), status = resp.status, headers = resp.headers }
 end
 
-local function fetch(client, op, params, url)
+local function fetch(client, op, params, url, retry)
   local data, resp
   if url then
-    local r, err = client:request(op.method, url, { headers = { accept = op.accept }, org_header = op.org_header })
+    local r, err = client:request(op.method, url, { headers = { accept = op.accept }, org_header = op.org_header,
+      retry = retry })
     if not r then return nil, err end
     data, resp = r.body, r
   else
-    data, resp = executor.run(client, op, params, nil, 4)
+    data, resp = executor.run(client, op, params, { retry = retry }, 4)
     if not data then return nil, resp end
   end
   return page_of(op, data, resp)
@@ -124,7 +129,7 @@ function M.list(client, op, base, opts)
   local size
   opts, size = check_opts(opts, 2)
   local skip = opts.skip or 0
-  local items, info = fetch(client, op, page_params(op, base, opts, size, skip, opts.token))
+  local items, info = fetch(client, op, page_params(op, base, opts, size, skip, opts.token), nil, opts.retry)
   if not items then return nil, info end
   if op.paging == "skip" and (info.total and skip + size < info.total or (not info.total and #items >= size)) then
     info.next_skip = skip + size
@@ -163,7 +168,7 @@ local function each_concurrent(client, op, base, opts, size, n)
   local function issue(k)
     local params = page_params(op, base, opts, want(k), skip0 + k * size, tokens[k])
     local path, ropts = executor.prepare(op, params, org_id, 4)
-    ropts.operation = op.id
+    ropts.operation, ropts.retry = op.id, opts.retry
     flight:add(k, transport.build(client, op.method, path, ropts, 4))
     issued = k + 1
   end
@@ -281,7 +286,7 @@ function M.each(client, op, base, opts)
       end
       if max and yielded >= max then done = true return nil end
       local want = max and min(size, max - yielded) or size
-      local items, info = fetch(client, op, page_params(op, base, opts, link and size or want, skip, token), link)
+      local items, info = fetch(client, op, page_params(op, base, opts, link and size or want, skip, token), link, opts.retry)
       if not items then
         done = true
         error(walk_error(info, yielded, op.paging == "token" and { skipToken = token } or { skip = skip }), 2)

@@ -48,7 +48,12 @@ local function params_of(self, item, id, extra)
   if item then p[item] = id end
   local run_opts
   for k, v in pairs(extra or {}) do
-    if k == "to_file" then run_opts = { to_file = v } else p[k] = v end
+    if k == "to_file" or k == "retry" then -- options of the request, not parameters of the operation
+      run_opts = run_opts or {}
+      run_opts[k] = v
+    else
+      p[k] = v
+    end
   end
   return p, run_opts
 end
