@@ -86,6 +86,7 @@ function M.new(opts)
   local state = core.state(client)
   state.base_url = base_url:gsub("/+$", "")
   state.org_id = nonempty(opts.org_id) or nonempty(getenv("JC_ORG_ID"))
+  if state.org_id and state.org_id:find("[\r\n%z]") then error("bad option 'org_id' (contains CR, LF or NUL)", 2) end
   state.retry = retry.policy(retry.DEFAULTS, opts.retry, 2)
   state.timeout = opts.timeout or 60
   state.sleep, state.clock, state.on_event = opts.sleep or core.sleep, opts.clock or core.now, opts.on_event

@@ -202,7 +202,7 @@ function M.result(op, resp, method, url)
       kind = "decode", code = body == nil and "empty_body" or "not_json", status = resp.status,
       message = body == nil and "expected a JSON body, got an empty one"
         or ("expected a JSON body, got content type " .. ct),
-      method = method, url = url, operation = op.id,
+      method = method, url = url, operation = op.id, attempts = resp.attempts, correlation_id = resp.correlation_id,
     })
   end
   return body

@@ -93,7 +93,7 @@ function M.after_attempt(self, req, n, resp, err)
   local state = core.state(self)
   local policy, wait = req.retry, nil
   if resp then
-    resp.attempts = n
+    resp.attempts, resp.correlation_id = n, req.correlation_id
   elseif policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
     wait = retry.retry_after((err.headers or {})["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
     if state.clock() + wait > req.deadline then
