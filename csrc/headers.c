@@ -10,6 +10,8 @@ int jc_header_value_ok(const char *s, size_t n) {
 }
 
 static int is_ows(char c) { return c == ' ' || c == '\t'; }
+/* A bare CR is not allowed in a field value (RFC 9110 5.5: read it as SP): trim it at the ends. */
+static int is_trim(char c) { return is_ows(c) || c == '\r'; }
 
 /* One line without its line ending. */
 static int parse_line(const char *line, size_t n, const jc_header_sink *sink) {
@@ -24,8 +26,8 @@ static int parse_line(const char *line, size_t n, const jc_header_sink *sink) {
   for (size_t i = 0; i < nlen; i++)
     if (is_ows(line[i]) || (unsigned char)line[i] < 0x21 || (unsigned char)line[i] > 0x7e) return 0;
   const char *v = colon + 1, *end = line + n;
-  while (v < end && is_ows(*v)) v++;
-  while (end > v && is_ows(end[-1])) end--;
+  while (v < end && is_trim(*v)) v++;
+  while (end > v && is_trim(end[-1])) end--;
   return sink->on_header(sink->ud, line, nlen, v, (size_t)(end - v));
 }
 
