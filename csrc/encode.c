@@ -128,6 +128,9 @@ static int l_encode_query(lua_State *L) {
   lua_pushnil(L);
   while (lua_next(L, 1)) {
     if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "bad query: parameter names must be strings");
+    /* Names are used as C strings below: one with a NUL would be cut short (and read as another). */
+    if (strlen(lua_tostring(L, -2)) != lua_rawlen(L, -2))
+      return luaL_error(L, "bad query: parameter names must not contain NUL bytes");
     count++;
     lua_pop(L, 1);
   }
