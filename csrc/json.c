@@ -66,14 +66,22 @@ int jc_json_prescan(const char *s, size_t n, const char *nonce_s, jc_json_subst 
       while (j < n && is_ws(s[j])) j++;
       if (j < n && s[j] == ']') hit = 1, stop = j + 1;
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t j = i + (c == '-'), digits = 0;
+      size_t j = i + (c == '-'), digits = 0, first = j;
       while (j < n && s[j] >= '0' && s[j] <= '9') j++, digits++;
+      size_t int_end = j;
       int integral = !(j < n && (s[j] == '.' || s[j] == 'e' || s[j] == 'E'));
       while (j < n && (s[j] == '.' || s[j] == 'e' || s[j] == 'E' || s[j] == '+' || s[j] == '-' ||
                        (s[j] >= '0' && s[j] <= '9')))
         j++;
       stop = j;
-      hit = integral && digits > 15;
+      /* Only a well-formed integer (no leading zero, nothing number-like after it): anything
+       * else stays as it is, for cjson to refuse. */
+      hit = integral && digits > 15 && stop == int_end && s[first] != '0';
+    }
+    if (hit) { /* a value is never followed by ':': a key stays as it is, for cjson to refuse */
+      size_t j = stop;
+      while (j < n && is_ws(s[j])) j++;
+      if (j < n && s[j] == ':') hit = 0;
     }
     if (!hit) {
       i = stop > i ? stop : i + 1;
@@ -120,9 +128,15 @@ static void resolve_placeholder(decode_ctx *cx) {
     return;
   }
   errno = 0;
-  long long v = strtoll(lit, NULL, 10);
-  if (errno == ERANGE) lua_pushnumber(L, strtod(lit, NULL)); /* beyond 64 bits: a float */
-  else lua_pushinteger(L, (lua_Integer)v);
+  lua_Integer v = (lua_Integer)strtoll(lit, NULL, 10);
+  if (errno == ERANGE) { /* beyond 64 bits: a float, unless it rounds to one (-2^63) like others */
+    lua_Number d = strtod(lit, NULL);
+    if (!lua_numbertointeger(d, &v)) {
+      lua_pushnumber(L, d);
+      return;
+    }
+  }
+  lua_pushinteger(L, v);
 }
 
 /* Normalises the value at the top of the stack in place (replacing the slot). */
