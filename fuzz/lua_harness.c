@@ -3,7 +3,8 @@
  * The checker, a Lua file in this directory, is called with the module and returns a function
  * check(input) -> nil, or a message describing a bug; a message (or an error raised by the
  * checker) aborts, so libFuzzer saves the input. One state serves every input, with a full
- * collection every few thousand inputs so memory stays flat. */
+ * collection every few thousand inputs so memory stays flat; a Lua heap still above 16 MB after
+ * one is reported as a leak. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #define FUZZ_DIR "."
 #endif
 #define GC_EVERY 4096
+#define LUA_HEAP_MAX_KB (16 * 1024)
 
 int luaopen_jumpcloud_core(lua_State *L);
 
@@ -59,6 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     abort();
   }
   lua_settop(L, 0);
-  if (++runs % GC_EVERY == 0) lua_gc(L, LUA_GCCOLLECT, 0);
+  if (++runs % GC_EVERY == 0) {
+    lua_gc(L, LUA_GCCOLLECT, 0);
+    /* after a full collection only the module, the checker and their upvalues remain */
+    int kb = lua_gc(L, LUA_GCCOUNT, 0);
+    if (kb > LUA_HEAP_MAX_KB) {
+      fprintf(stderr, "%s: Lua heap is %d KB after a full collection (more than %d): a leak\n", CHECKER, kb,
+              LUA_HEAP_MAX_KB);
+      abort();
+    }
+  }
   return 0;
 }
