@@ -15,7 +15,7 @@ build = {
   type = "builtin",
   modules = {
     ["jumpcloud.core"] = {
-      sources = { "csrc/module.c", "csrc/client.c", "csrc/transfer.c", "csrc/multi.c", "csrc/json.c",
+      sources = { "csrc/module.c", "csrc/client.c", "csrc/transfer.c", "csrc/multi.c", "csrc/json.c", "csrc/jsondec.c",
         "csrc/encode.c", "csrc/headers.c" },
       libraries = { "curl" },
       libdirs = { "$(CURL_LIBDIR)" },

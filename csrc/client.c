@@ -120,12 +120,12 @@ static int l_new(lua_State *L) {
 
 /* ---- sequential requests ----------------------------------------------- */
 
-/* client:perform(method, url, headers, body [, {to_file =, timeout =}])
+/* client:perform(method, url, headers, body [, to_file [, timeout]])
  *   -> response | nil, transport error */
 static int l_perform(lua_State *L) {
   jc_client *c = jc_check_open(L, 1);
   jc_transfer *t = c->main;
-  jc_transfer_prepare(L, c, t, 2, 3, 4, 5, 6);
+  jc_transfer_prepare(L, c, t, 2, 3, 4, 5, 6, 7);
   CURLcode rc = curl_easy_perform(t->easy);
   int n = jc_transfer_push_result(L, t, rc);
   jc_transfer_reset(t);

@@ -45,6 +45,8 @@ typedef struct jc_json_subst {
 } jc_json_subst;
 int jc_json_prescan(const char *s, size_t n, const char *nonce, jc_json_subst *out);
 void jc_json_subst_free(jc_json_subst *s);
+/* jsondec.c: core.json_decode(text) -> value | nil, message */
+int jc_json_decode(lua_State *L);
 
 /* transfer.c: one request on one easy handle, with its reused response buffers. */
 typedef struct jc_settings {
@@ -84,9 +86,11 @@ typedef struct jc_client {
 
 jc_transfer *jc_transfer_new(const jc_client *c);
 void jc_transfer_free(jc_transfer *t);
-/* Sets up t for one request from the Lua arguments at method..opts; raises on bad input. */
+/* Sets up t for one request from the Lua arguments at the given stack indexes (method, url,
+ * headers table, body string, file path to stream a 2xx body to, timeout in seconds); raises on
+ * bad input. */
 void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int method, int url,
-                         int headers, int body, int opts);
+                         int headers, int body, int file, int timeout);
 /* Pushes the response table, or nil and an error table; returns how many values it pushed. */
 int jc_transfer_push_result(lua_State *L, jc_transfer *t, CURLcode rc);
 /* Releases what one request took (header list, file); keeps the buffers for the next. */

@@ -53,9 +53,18 @@ int jc_json_prescan(const char *s, size_t n, const char *nonce_s, jc_json_subst 
   size_t copied = 0, i = 0;
   while (i < n) {
     char c = s[i];
-    if (c == '"') { /* skip a string, with its escapes */
-      for (i++; i < n && s[i] != '"'; i++)
-        if (s[i] == '\\') i++;
+    if (c == '"') { /* skip a string: jump from quote to quote (memchr), past escaped ones */
+      for (;;) {
+        const char *q = memchr(s + i + 1, '"', n - i - 1);
+        if (!q) {
+          i = n;
+          break;
+        }
+        size_t k = (size_t)(q - s), slashes = 0;
+        while (k - slashes > i + 1 && s[k - slashes - 1] == '\\') slashes++;
+        i = k;
+        if (slashes % 2 == 0) break; /* not escaped: the end of the string */
+      }
       i++;
       continue;
     }
@@ -112,20 +121,20 @@ typedef struct decode_ctx {
 } decode_ctx;
 
 /* If the string at the top is a placeholder, replaces it with its value. */
-static void resolve_placeholder(decode_ctx *cx) {
+static int resolve_placeholder(decode_ctx *cx) {
   lua_State *L = cx->L;
   size_t len;
   const char *s = lua_tolstring(L, -1, &len);
-  if (len <= cx->prefix_len || memcmp(s, cx->prefix, cx->prefix_len) != 0) return;
+  if (len <= cx->prefix_len || memcmp(s, cx->prefix, cx->prefix_len) != 0) return 0;
   char *end;
   unsigned long long idx = strtoull(s + cx->prefix_len, &end, 10);
-  if (strcmp(end, PH_SUFFIX) != 0 || idx >= cx->subst->count) return;
+  if (strcmp(end, PH_SUFFIX) != 0 || idx >= cx->subst->count) return 0;
   const char *lit = cx->literal[idx];
   lua_pop(L, 1);
   if (lit[0] == '[') {
     lua_createtable(L, 0, 0);
     luaL_setmetatable(L, JC_ARRAY_MT);
-    return;
+    return 1;
   }
   errno = 0;
   lua_Integer v = (lua_Integer)strtoll(lit, NULL, 10);
@@ -133,14 +142,16 @@ static void resolve_placeholder(decode_ctx *cx) {
     lua_Number d = strtod(lit, NULL);
     if (!lua_numbertointeger(d, &v)) {
       lua_pushnumber(L, d);
-      return;
+      return 1;
     }
   }
   lua_pushinteger(L, v);
+  return 1;
 }
 
-/* Normalises the value at the top of the stack in place (replacing the slot). */
-static void normalise(decode_ctx *cx);
+/* Normalises the value at the top of the stack: a table in place; a number or placeholder
+ * replaced in its slot, and then it returns 1 (so that only changed values are stored back). */
+static int normalise(decode_ctx *cx);
 
 static void normalise_table(decode_ctx *cx) {
   lua_State *L = cx->L;
@@ -152,9 +163,7 @@ static void normalise_table(decode_ctx *cx) {
   while (lua_next(L, t)) {
     if (lua_type(L, -2) == LUA_TNUMBER) n++;
     else only_index_keys = 0;
-    int vt = lua_type(L, -1);
-    if (vt == LUA_TTABLE || vt == LUA_TNUMBER || (vt == LUA_TSTRING && cx->subst->count)) {
-      normalise(cx);
+    if (normalise(cx)) {
       lua_pushvalue(L, -2);
       lua_insert(L, -2);
       lua_rawset(L, t); /* assigning an existing key during lua_next is allowed */
@@ -167,7 +176,7 @@ static void normalise_table(decode_ctx *cx) {
   else if (n > 0 && only_index_keys) lua_pop(L, 1);
 }
 
-static void normalise(decode_ctx *cx) {
+static int normalise(decode_ctx *cx) {
   lua_State *L = cx->L;
   switch (lua_type(L, -1)) {
     case LUA_TNUMBER:
@@ -177,15 +186,17 @@ static void normalise(decode_ctx *cx) {
         if (floor(d) == d && lua_numbertointeger(d, &i)) {
           lua_pop(L, 1);
           lua_pushinteger(L, i);
+          return 1;
         }
       }
-      break;
+      return 0;
     case LUA_TSTRING:
-      if (cx->subst->count) resolve_placeholder(cx);
-      break;
+      return cx->subst->count ? resolve_placeholder(cx) : 0;
     case LUA_TTABLE:
       normalise_table(cx);
-      break;
+      return 0;
+    default:
+      return 0;
   }
 }
 
@@ -205,8 +216,8 @@ static int l_decode(lua_State *L) {
   jc_json_subst subst;
   if (jc_json_prescan(s, n, nonce, &subst)) return luaL_error(L, "out of memory");
   decode_ctx cx = {L, &subst, NULL, 0, {0}};
-  cx.prefix_len = (size_t)snprintf(cx.prefix, sizeof cx.prefix, PH_PREFIX "%s-", nonce);
   if (subst.count) {
+    cx.prefix_len = (size_t)snprintf(cx.prefix, sizeof cx.prefix, PH_PREFIX "%s-", nonce);
     cx.literal = malloc(subst.count * sizeof *cx.literal);
     if (!cx.literal) {
       jc_json_subst_free(&subst);
@@ -434,6 +445,8 @@ void jc_json_register(lua_State *L) {
   lua_call(L, 1, 0);
   lua_getfield(L, inst, "decode");
   lua_pushcclosure(L, l_decode, 1);
+  lua_setfield(L, mod, "json_decode_cjson");
+  lua_pushcfunction(L, jc_json_decode);
   lua_setfield(L, mod, "json_decode");
   lua_getfield(L, inst, "encode");
   lua_pushcclosure(L, l_encode, 1);

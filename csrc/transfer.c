@@ -176,32 +176,19 @@ static void set_method(CURL *e, const char *method, const char *body, size_t ble
   curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, (long)unsafe);
 }
 
-static lua_Number opt_number(lua_State *L, int t, const char *key) {
-  lua_getfield(L, t, key);
-  lua_Number v = lua_isnil(L, -1) ? 0 : luaL_checknumber(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
 void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int method_i, int url_i,
-                         int headers_i, int body_i, int opts_i) {
+                         int headers_i, int body_i, int file_i, int timeout_i) {
   const char *method = luaL_checkstring(L, method_i);
   const char *url = luaL_checkstring(L, url_i);
   if (!lua_isnoneornil(L, headers_i)) luaL_checktype(L, headers_i, LUA_TTABLE);
   size_t blen = 0;
   const char *body = luaL_optlstring(L, body_i, NULL, &blen);
+  const char *file_path = luaL_optstring(L, file_i, NULL);
+  lua_Number s = luaL_optnumber(L, timeout_i, 0);
   for (const char *p = method; *p; p++)
     if (!isupper((unsigned char)*p)) luaL_argerror(L, method_i, "method must be an upper-case HTTP verb");
   long timeout_ms = c->set.timeout_ms;
-  const char *file_path = NULL;
-  if (!lua_isnoneornil(L, opts_i)) {
-    luaL_checktype(L, opts_i, LUA_TTABLE);
-    lua_getfield(L, opts_i, "to_file");
-    file_path = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
-    lua_pop(L, 1); /* still referenced by the options table */
-    lua_Number s = opt_number(L, opts_i, "timeout");
-    if (s > 0 && s * 1000 < timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000); /* a deadline's rest */
-  }
+  if (s > 0 && s * 1000 < timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000); /* a deadline's rest */
   struct curl_slist *list = NULL;
   for (struct curl_slist *d = c->defaults; d; d = d->next) {
     struct curl_slist *grown = curl_slist_append(list, d->data);
@@ -233,10 +220,20 @@ typedef struct header_ctx {
   int table;
 } header_ctx;
 
-static void headers_reset(void *ud) {
+/* A new response begins in the block (after a 100 Continue, a proxy's CONNECT): forget the
+ * fields seen so far. */
+static void headers_reset_in_place(void *ud) {
   header_ctx *h = ud;
-  lua_newtable(h->L);
-  lua_replace(h->L, h->table);
+  lua_State *L = h->L;
+  lua_pushnil(L);
+  while (lua_next(L, h->table)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) { /* keep the raw block's private key */
+      lua_pushvalue(L, -1);
+      lua_pushnil(L);
+      lua_rawset(L, h->table);
+    }
+  }
 }
 
 static int headers_add(void *ud, const char *name, size_t nlen, const char *value, size_t vlen) {
@@ -312,18 +309,68 @@ static int push_failure(lua_State *L, jc_transfer *t, CURLcode rc) {
   return 2;
 }
 
+/* The headers table starts as the raw header block under a private key, with a metatable
+ * that parses it into the table itself on first use and then goes away: most responses are
+ * only asked for a header or two, many for none, and parsing every one costs a dozen strings. */
+static const char RAW_KEY = 0;
+
+static void parse_into(lua_State *L, int table) {
+  lua_rawgetp(L, table, &RAW_KEY);
+  size_t len = 0;
+  const char *raw = lua_tolstring(L, -1, &len);
+  header_ctx h = {L, table};
+  jc_header_sink sink = {&h, headers_reset_in_place, headers_add};
+  if (raw) jc_headers_parse(raw, len, &sink);
+  lua_pop(L, 1);
+  lua_pushnil(L);
+  lua_rawsetp(L, table, &RAW_KEY);
+  lua_pushnil(L);
+  lua_setmetatable(L, table);
+}
+
+static int headers_index(lua_State *L) {
+  parse_into(L, 1);
+  lua_pushvalue(L, 2);
+  lua_rawget(L, 1);
+  return 1;
+}
+
+static int headers_pairs(lua_State *L) {
+  parse_into(L, 1);
+  lua_getglobal(L, "next");
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+static void push_headers(lua_State *L, jc_transfer *t) {
+  lua_createtable(L, 0, 1);
+  lua_pushlstring(L, t->head.p ? t->head.p : "", t->head.len);
+  lua_rawsetp(L, -2, &RAW_KEY);
+  if (luaL_newmetatable(L, "jumpcloud.headers")) {
+    lua_pushcfunction(L, headers_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, headers_pairs);
+    lua_setfield(L, -2, "__pairs");
+  }
+  lua_setmetatable(L, -2);
+}
+
 static int push_response(lua_State *L, jc_transfer *t) {
   long status = current_status(t), connects = 0;
   curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
-  lua_createtable(L, 0, 7);
+  lua_createtable(L, 0, 8);
   int resp = lua_gettop(L);
   lua_pushinteger(L, status);
   lua_setfield(L, resp, "status");
-  lua_newtable(L);
-  header_ctx h = {L, lua_gettop(L)};
-  jc_header_sink sink = {&h, headers_reset, headers_add};
-  jc_headers_parse(t->head.p ? t->head.p : "", t->head.len, &sink);
+  push_headers(L, t);
   lua_setfield(L, resp, "headers");
+  char *ct = NULL; /* the last response's Content-Type, without parsing the headers */
+  curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
+  if (ct) {
+    lua_pushstring(L, ct);
+    lua_setfield(L, resp, "content_type");
+  }
   lua_pushlstring(L, t->body.p ? t->body.p : "", t->body.len);
   lua_setfield(L, resp, "body");
   set_time(L, t);

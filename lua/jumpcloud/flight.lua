@@ -20,7 +20,8 @@ local function start(self, entry)
   next_id = next_id + 1
   entry.id, entry.attempt = next_id, entry.attempt + 1
   local req = entry.req
-  self.client:multi_add(next_id, req.method, req.url, req.headers, req.body, transport.perform_opts(self.client, req))
+  self.client:multi_add(next_id, req.method, req.url, req.headers, req.body, req.to_file,
+    transport.attempt_timeout(self.client, req))
   self.running[next_id] = entry
 end
 

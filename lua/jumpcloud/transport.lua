@@ -11,15 +11,32 @@ local type, pairs, tostring, format = type, pairs, tostring, string.format
 
 local M = {}
 
+local byte, SLASH = string.byte, string.byte("/")
+local NO_OPTS = {}
+local METHODS = { GET = "GET", POST = "POST", PUT = "PUT", PATCH = "PATCH", DELETE = "DELETE", HEAD = "HEAD" }
+
+local json_types, json_types_count = {}, 0 -- content type -> is JSON, for the few a server sends
+
 --- True for a JSON content type (application/json, application/*+json).
 function M.is_json(content_type)
   if not content_type then return false end
+  local known = json_types[content_type]
+  if known ~= nil then return known end
   local ct = content_type:lower()
-  return ct:find("^application/json") ~= nil or ct:find("^application/[%w.+-]*%+json") ~= nil
+  known = ct:find("^application/json") ~= nil or ct:find("^application/[%w.+-]*%+json") ~= nil
+  if json_types_count >= 64 then json_types, json_types_count = {}, 0 end
+  json_types[content_type], json_types_count = known, json_types_count + 1
+  return known
 end
 
-local function correlation_id()
-  return format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
+-- The id that ties the attempts of one call together in events and errors; made when first needed.
+local function correlation_id(req)
+  local id = req.correlation_id
+  if not id then
+    id = format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
+    req.correlation_id = id
+  end
+  return id
 end
 
 -- Builds the error of an HTTP status >= 300.
@@ -54,7 +71,7 @@ function M.interpret(req, resp, terr)
   local raw = resp.body
   if raw == "" then
     resp.body = nil
-  elseif M.is_json(resp.headers["content-type"]) and req.method ~= "HEAD" and not (req.raw and resp.status < 300) then
+  elseif M.is_json(resp.content_type) and req.method ~= "HEAD" and not (req.raw and resp.status < 300) then
     local data, derr = core.json_decode(raw)
     if data == nil and derr then
       -- An error status keeps its raw body (a proxy's HTML 502 labelled JSON is still a 502).
@@ -83,7 +100,7 @@ local function emit(self, state, req, n, resp, err, wait)
   state.on_event({
     method = req.method, url = self:redact(req.url), attempt = n, status = r.status, bytes = r.bytes or 0,
     duration = r.time, retry_wait = wait, kind = err and err.kind, code = err and err.code,
-    correlation_id = req.correlation_id, operation = req.operation,
+    correlation_id = correlation_id(req), operation = req.operation,
   })
 end
 
@@ -93,7 +110,7 @@ function M.after_attempt(self, req, n, resp, err)
   local state = core.state(self)
   local policy, wait = req.retry, nil
   if resp then
-    resp.attempts, resp.correlation_id = n, req.correlation_id
+    resp.attempts, resp.correlation_id = n, req.correlation_id -- set when an event or a retry made one
   elseif policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
     wait = retry.retry_after((err.headers or {})["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
     if state.clock() + wait > req.deadline then
@@ -107,15 +124,14 @@ end
 
 --- The error object of a call that failed at attempt `n`, with the API key scrubbed.
 function M.failure(self, req, n, err)
-  err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, req.correlation_id
+  err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, correlation_id(req)
   err.time, err.bytes = nil, nil
   return finish_error(self, err)
 end
 
---- Options for the core's perform of the next attempt (the rest of the deadline as timeout).
-function M.perform_opts(self, req)
-  if req.deadline then req.perform_opts.timeout = math.max(req.deadline - core.state(self).clock(), 0.001) end
-  return req.perform_opts
+--- The timeout of the next attempt: the rest of the call's deadline (nil: the client's timeout).
+function M.attempt_timeout(self, req)
+  if req.deadline then return math.max(req.deadline - core.state(self).clock(), 0.001) end
 end
 
 --- Sends a built request, retrying as its policy allows: the response, or nil and an error.
@@ -124,7 +140,8 @@ function M.send(self, req)
   local n = 0
   while true do
     n = n + 1
-    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, M.perform_opts(self, req)))
+    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, req.to_file,
+      M.attempt_timeout(self, req)))
     local wait = M.after_attempt(self, req, n, resp, err)
     if resp then return resp end
     if not wait then return nil, M.failure(self, req, n, err) end
@@ -137,18 +154,19 @@ function M.build(self, method, path, opts, level)
   if type(method) ~= "string" then
     error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", level)
   end
-  local absolute = type(path) == "string" and path:find("^%a[%w+.-]*://") ~= nil
-  if type(path) ~= "string" or (path:sub(1, 1) ~= "/" and not absolute) then
+  if type(path) ~= "string" then error("bad argument #2 to 'request' (path starting with '/' expected)", level) end
+  local state = core.state(self)
+  local absolute = byte(path, 1) ~= SLASH
+  if absolute and not path:find("^%a[%w+.-]*://") then
     error("bad argument #2 to 'request' (path starting with '/' expected)", level)
   end
-  if absolute and not url_util.same_origin(path, core.state(self).base_url) then
+  if absolute and not url_util.same_origin(path, state.base_url) then
     error("bad argument #2 to 'request' (a full URL must have the base URL's scheme, host and port)", level)
   end
-  if opts == nil then opts = {} end
+  if opts == nil then opts = NO_OPTS end
   if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
   if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", level) end
-  method = method:upper()
-  local state = core.state(self)
+  method = METHODS[method] or method:upper()
   local headers = { accept = "application/json" }
   if state.org_id and opts.org_header ~= false then headers["x-org-id"] = state.org_id end
   if opts.headers ~= nil then
@@ -176,9 +194,9 @@ function M.build(self, method, path, opts, level)
   return {
     method = method, url = url, headers = headers, body = body, raw = opts.raw,
     -- the call's deadline covers every attempt and wait: the retry deadline or the client's timeout
-    perform_opts = { to_file = to_file }, retry = policy,
+    to_file = to_file, retry = policy,
     deadline = policy and state.clock() + math.min(policy.deadline, state.timeout),
-    correlation_id = correlation_id(), operation = opts.operation,
+    operation = opts.operation,
   }
 end
 
