@@ -353,7 +353,7 @@ def versions():
     """Debian package versions of what is measured."""
     out = []
     for p in ("libcurl4", "lua5.4", "lua-cjson", "lua-http", "python3", "python3-requests", "python3-urllib3",
-              "curl", "nginx-light"):
+              "curl", "nginx"):
         r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", p], capture_output=True, text=True)
         if r.returncode == 0 and r.stdout:
             out.append("%s %s" % (p, r.stdout))
