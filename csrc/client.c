@@ -14,10 +14,9 @@ jc_client *jc_check_open(lua_State *L, int idx) {
 }
 
 static void free_settings(jc_settings *s) {
-  free(s->user_agent);
   free(s->ca_file);
   free(s->proxy);
-  s->user_agent = s->ca_file = s->proxy = NULL;
+  s->ca_file = s->proxy = NULL;
 }
 
 /* One cleanup for close, __close and __gc: safe to run twice. */
@@ -99,11 +98,18 @@ static int l_new(lua_State *L) {
   if (!grown) return luaL_error(L, "out of memory");
   c->defaults = grown;
   jc_settings *s = &c->set;
-  if (opt_copy(L, 1, "user_agent", &s->user_agent) || opt_copy(L, 1, "ca_file", &s->ca_file) ||
-      opt_copy(L, 1, "proxy", &s->proxy))
+  if (opt_copy(L, 1, "ca_file", &s->ca_file) || opt_copy(L, 1, "proxy", &s->proxy))
     return luaL_error(L, "out of memory");
-  if (s->user_agent && !jc_header_value_ok(s->user_agent, strlen(s->user_agent)))
-    return luaL_error(L, "bad user_agent: contains CR or LF");
+  lua_getfield(L, 1, "user_agent"); /* a default header line: cheaper than CURLOPT_USERAGENT */
+  if (!lua_isnil(L, -1)) {
+    size_t ulen;
+    const char *ua = luaL_checklstring(L, -1, &ulen);
+    int failed = 0;
+    c->defaults = jc_add_header(L, c->defaults, "User-Agent", ua, ulen, &failed);
+    if (failed == 2) return luaL_error(L, "bad user_agent: contains CR or LF");
+    if (failed) return luaL_error(L, "out of memory");
+  }
+  lua_pop(L, 1);
   s->max_body = (size_t)opt_number(L, 1, "max_body", 64.0 * 1024 * 1024);
   s->timeout_ms = (long)(opt_number(L, 1, "timeout", 60) * 1000);
   s->connect_ms = (long)(opt_number(L, 1, "connect_timeout", 10) * 1000);
@@ -171,7 +177,7 @@ static int l_index(lua_State *L) {
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   lua_getiuservalue(L, 1, 1);
   lua_pushvalue(L, 2);
-  lua_rawget(L, -2);
+  lua_gettable(L, -2); /* not raw: the state table makes resources on first use */
   return 1;
 }
 

@@ -50,7 +50,7 @@ int jc_json_decode(lua_State *L);
 
 /* transfer.c: one request on one easy handle, with its reused response buffers. */
 typedef struct jc_settings {
-  char *user_agent, *ca_file, *proxy; /* owned copies, NULL when unset */
+  char *ca_file, *proxy; /* owned copies, NULL when unset */
   long timeout_ms, connect_ms, stall_s;
   size_t max_body;
 } jc_settings;

@@ -77,7 +77,6 @@ jc_transfer *jc_transfer_new(const jc_client *c) {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-  if (s->user_agent) curl_easy_setopt(e, CURLOPT_USERAGENT, s->user_agent);
   if (s->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file);
   if (s->proxy) curl_easy_setopt(e, CURLOPT_PROXY, s->proxy); /* else libcurl honours *_proxy */
   return t;
@@ -176,6 +175,21 @@ static void set_method(CURL *e, const char *method, const char *body, size_t ble
   curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, (long)unsafe);
 }
 
+/* 1 when the request's own headers (a table of lower-cased names) replace the client's header
+ * line `line` ("Name: value"). */
+static int overridden(lua_State *L, const char *line, int headers_i) {
+  char name[128];
+  size_t n = 0;
+  while (line[n] && line[n] != ':' && n < sizeof name - 1) {
+    name[n] = (char)tolower((unsigned char)line[n]);
+    n++;
+  }
+  name[n] = '\0';
+  int found = lua_getfield(L, headers_i, name) != LUA_TNIL;
+  lua_pop(L, 1);
+  return found;
+}
+
 void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int method_i, int url_i,
                          int headers_i, int body_i, int file_i, int timeout_i) {
   const char *method = luaL_checkstring(L, method_i);
@@ -189,26 +203,31 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int m
     if (!isupper((unsigned char)*p)) luaL_argerror(L, method_i, "method must be an upper-case HTTP verb");
   long timeout_ms = c->set.timeout_ms;
   if (s > 0 && s * 1000 < timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000); /* a deadline's rest */
+  /* Most requests add no header of their own: they send the client's list as it is. */
   struct curl_slist *list = NULL;
-  for (struct curl_slist *d = c->defaults; d; d = d->next) {
-    struct curl_slist *grown = curl_slist_append(list, d->data);
-    if (!grown) {
-      curl_slist_free_all(list);
-      luaL_error(L, "out of memory");
+  int own = !lua_isnoneornil(L, headers_i) && (lua_pushnil(L), lua_next(L, headers_i) ? (lua_pop(L, 2), 1) : 0);
+  if (own) {
+    list = jc_add_headers(L, NULL, headers_i, "headers");
+    for (struct curl_slist *d = c->defaults; d; d = d->next) {
+      if (overridden(L, d->data, headers_i)) continue;
+      struct curl_slist *grown = curl_slist_append(list, d->data);
+      if (!grown) {
+        curl_slist_free_all(list);
+        luaL_error(L, "out of memory");
+      }
+      list = grown;
     }
-    list = grown;
   }
-  list = jc_add_headers(L, list, headers_i, "headers");
   char *path_copy = NULL;
   if (file_path && !(path_copy = strdup(file_path))) {
     curl_slist_free_all(list);
     luaL_error(L, "out of memory");
   }
   jc_transfer_reset(t);
-  t->headers = list;
+  t->headers = list; /* freed by the reset after the request; the client's list is not */
   t->file_path = path_copy;
   curl_easy_setopt(t->easy, CURLOPT_URL, url);
-  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, own ? list : c->defaults);
   curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
   set_method(t->easy, method, body, blen);
 }

@@ -4,9 +4,10 @@
 -- @module jumpcloud.client
 local core = require "jumpcloud.core"
 local transport = require "jumpcloud.transport"
-local executor = require "jumpcloud.executor"
-local resource = require "jumpcloud.resource"
 local retry = require "jumpcloud.retry"
+
+-- Loaded on first use, so that a script that only makes requests starts fast.
+local function executor() return require "jumpcloud.executor" end
 
 local type, tostring, getenv, format = type, tostring, os.getenv, string.format
 
@@ -38,6 +39,9 @@ end
 --- The resources a client carries, each a module of `jumpcloud.resources`: `client.policies`, ...
 M.RESOURCES = { "policies", "policygroups", "policytemplates", "policyresults", "iplists", "ldapservers",
   "logos", "microsoft_mdm", "office365s", "organizations", "passwordmanager", "autotask", "connectwise", "cases" }
+
+local RESOURCE_SET = {}
+for _, name in ipairs(M.RESOURCES) do RESOURCE_SET[name] = true end
 
 local KNOWN_OPTIONS = {
   api_key = true, org_id = true, base_url = true, timeout = true, connect_timeout = true,
@@ -77,8 +81,15 @@ function M.new(opts)
   if not base_url:match("^https?://[^/]+") then
     error(format("bad option 'base_url' (an http:// or https:// URL expected, got '%s')", base_url), 2)
   end
+  -- Headers of every request live in the core, as one prebuilt list: Accept for JSON (a call may
+  -- ask for other types), the user agent, and the caller's own.
+  local defaults = { accept = "application/json" }
+  for k, v in pairs(opts.headers or {}) do
+    if type(k) == "string" and k:lower() == "accept" then defaults.accept = nil end
+    defaults[k] = v
+  end
   local client = core.new({
-    api_key = api_key, headers = opts.headers, timeout = opts.attempt_timeout or opts.timeout,
+    api_key = api_key, headers = defaults, timeout = opts.attempt_timeout or opts.timeout,
     connect_timeout = opts.connect_timeout, stall_timeout = opts.stall_timeout,
     user_agent = opts.user_agent or M.USER_AGENT, ca_file = opts.ca_file, proxy = opts.proxy,
     max_body = opts.max_body,
@@ -90,9 +101,13 @@ function M.new(opts)
   state.retry = retry.policy(retry.DEFAULTS, opts.retry, 2)
   state.timeout = opts.timeout or 60
   state.sleep, state.clock, state.on_event = opts.sleep or core.sleep, opts.clock or core.now, opts.on_event
-  for _, name in ipairs(M.RESOURCES) do
-    state[name] = resource.new(client, (require("jumpcloud.resources." .. name)))
-  end
+  -- client.policies and the others are made on first use (and their modules loaded then)
+  setmetatable(state, { __index = function(t, name)
+    if not RESOURCE_SET[name] then return nil end
+    local r = require("jumpcloud.resource").new(client, (require("jumpcloud.resources." .. name)))
+    rawset(t, name, r)
+    return r
+  end })
   return client
 end
 
@@ -118,9 +133,9 @@ end
 --   and the response `{status, headers}`; or nil and an error
 -- @usage local groups = assert(client:call("PolicyGroups_listAll", { limit = 10 }))
 function methods:call(operation_id, params)
-  local op = executor.operation(operation_id, 2)
+  local op = executor().operation(operation_id, 2)
   if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", 2) end
-  return executor.run(self, op, params, nil, 3)
+  return executor().run(self, op, params, nil, 3)
 end
 
 --- Sends many requests at once over reused connections (a libcurl multi handle), each with the

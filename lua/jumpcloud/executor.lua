@@ -157,7 +157,8 @@ function M.prepare(op, params, org_id, level)
       error(format("unknown parameter '%s' for %s (it takes: %s)", tostring(k), op.id, param_names(op)), level)
     end
   end
-  local query, headers, explode = {}, { accept = op.accept }, nil
+  -- Accept: JSON is the client's default; binary operations ask for their own types
+  local query, headers, explode = {}, op.accept ~= "application/json" and { accept = op.accept } or nil, nil
   local path = op.path:gsub("{([^}]+)}", function(name)
     local v = params[name]
     if v == nil or v == "" then error(format("missing path parameter '%s' for %s", name, op.id), level + 2) end
@@ -173,10 +174,14 @@ function M.prepare(op, params, org_id, level)
       if p.explode then explode = explode or {}; explode[p.name] = true end
     elseif v ~= nil and p["in"] == "header" then
       if type(v) ~= "string" then error(format("bad header parameter '%s' for %s (string expected)", p.name, op.id), level) end
+      headers = headers or {}
       headers[p.name:lower()] = v
     end
   end
-  if op.org_header and not headers["x-org-id"] and org_id then headers["x-org-id"] = org_id end
+  if op.org_header and not (headers and headers["x-org-id"]) and org_id then
+    headers = headers or {}
+    headers["x-org-id"] = org_id
+  end
   check_body(op, params.body, level)
   return path, {
     query = query, explode = explode, headers = headers, body = params.body,

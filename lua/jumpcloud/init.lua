@@ -7,7 +7,6 @@
 local core = require "jumpcloud.core"
 local client = require "jumpcloud.client"
 local errors = require "jumpcloud.errors"
-local filter = require "jumpcloud.filter"
 
 local M = {
   _VERSION = core.VERSION,
@@ -18,9 +17,15 @@ local M = {
   is_array = core.is_array,
   json = { encode = core.json_encode, decode = core.json_decode },
   errors = errors,
-  filter = filter,
   is_error = errors.is,
   new = client.new,
 }
 
-return M
+-- jumpcloud.filter is loaded on first use
+return setmetatable(M, { __index = function(t, k)
+  if k == "filter" then
+    local filter = require "jumpcloud.filter"
+    rawset(t, k, filter)
+    return filter
+  end
+end })

@@ -107,7 +107,7 @@ end
 --- After attempt `n` of `req` ended with `resp` or `err`: tells on_event, and returns the wait before
 -- the next attempt, or nil when there is none (success, or a failure not to retry).
 function M.after_attempt(self, req, n, resp, err)
-  local state = core.state(self)
+  local state = req.state
   local policy, wait = req.retry, nil
   if resp then
     resp.attempts, resp.correlation_id = n, req.correlation_id -- set when an event or a retry made one
@@ -130,22 +130,22 @@ function M.failure(self, req, n, err)
 end
 
 --- The timeout of the next attempt: the rest of the call's deadline (nil: the client's timeout).
-function M.attempt_timeout(self, req)
-  if req.deadline then return math.max(req.deadline - core.state(self).clock(), 0.001) end
+function M.attempt_timeout(req)
+  if req.deadline then return math.max(req.deadline - req.state.clock(), 0.001) end
 end
 
 --- Sends a built request, retrying as its policy allows: the response, or nil and an error.
 function M.send(self, req)
-  local sleep = core.state(self).sleep
   local n = 0
   while true do
     n = n + 1
-    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, req.to_file,
-      M.attempt_timeout(self, req)))
+    -- the first attempt has the whole span: no need to read the clock again
+    local timeout = n == 1 and req.span or M.attempt_timeout(req)
+    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, req.to_file, timeout))
     local wait = M.after_attempt(self, req, n, resp, err)
     if resp then return resp end
     if not wait then return nil, M.failure(self, req, n, err) end
-    sleep(wait)
+    req.state.sleep(wait)
   end
 end
 
@@ -167,10 +167,11 @@ function M.build(self, method, path, opts, level)
   if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
   if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", level) end
   method = METHODS[method] or method:upper()
-  local headers = { accept = "application/json" }
-  if state.org_id and opts.org_header ~= false then headers["x-org-id"] = state.org_id end
+  local headers -- only what this request adds to the client's headers (most add none)
+  if state.org_id and opts.org_header ~= false then headers = { ["x-org-id"] = state.org_id } end
   if opts.headers ~= nil then
     if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", level) end
+    headers = headers or {}
     for k, v in pairs(opts.headers) do headers[type(k) == "string" and k:lower() or k] = v end
   end
   local body = opts.body
@@ -181,7 +182,10 @@ function M.build(self, method, path, opts, level)
   elseif body ~= nil and type(body) ~= "string" then
     error("bad option 'body' (table or string expected, got " .. type(body) .. ")", level)
   end
-  if body and not headers["content-type"] then headers["content-type"] = "application/json" end
+  if body and not (headers and headers["content-type"]) then
+    headers = headers or {}
+    headers["content-type"] = "application/json"
+  end
   local url = absolute and path or state.base_url .. path
   if opts.query ~= nil then
     if type(opts.query) ~= "table" then error("bad option 'query' (table expected)", level) end
@@ -190,12 +194,13 @@ function M.build(self, method, path, opts, level)
   end
   local to_file = opts.to_file
   if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", level) end
-  local policy = retry.policy(state.retry, opts.retry, level)
+  local policy = state.retry
+  if opts.retry ~= nil then policy = retry.policy(policy, opts.retry, level) end
+  local span = policy and math.min(policy.deadline, state.timeout)
   return {
-    method = method, url = url, headers = headers, body = body, raw = opts.raw,
+    method = method, url = url, headers = headers, body = body, raw = opts.raw, state = state,
     -- the call's deadline covers every attempt and wait: the retry deadline or the client's timeout
-    to_file = to_file, retry = policy,
-    deadline = policy and state.clock() + math.min(policy.deadline, state.timeout),
+    to_file = to_file, retry = policy, span = span, deadline = span and state.clock() + span,
     operation = opts.operation,
   }
 end
