@@ -37,14 +37,6 @@ int jc_headers_parse(const char *block, size_t len, const jc_header_sink *sink);
 /* 1 when the value is safe to send in a header line (no CR, LF or NUL). */
 int jc_header_value_ok(const char *s, size_t n);
 
-/* json.c: text rewriting around lua-cjson 2.1.0 (see json.c for why). */
-typedef struct jc_json_subst {
-  size_t count;   /* number of placeholders written */
-  jc_buf text;    /* rewritten text (only when count > 0) */
-  jc_buf literals;/* the original literal of each placeholder, NUL separated */
-} jc_json_subst;
-int jc_json_prescan(const char *s, size_t n, const char *nonce, jc_json_subst *out);
-void jc_json_subst_free(jc_json_subst *s);
 /* jsondec.c: core.json_decode(text) -> value | nil, message */
 int jc_json_decode(lua_State *L);
 

@@ -1,13 +1,10 @@
-/* The JSON bridge over lua-cjson 2.1.0 (Debian's), adding what 2.1.0 does not do on its own:
- *  - integral numbers decode to Lua integers, and integers of more than 15 digits keep every
- *    digit (cjson parses all numbers as doubles);
- *  - an empty array survives a round trip (cjson decodes [] to {} and encodes {} as {}): decoded
- *    arrays get the jumpcloud.array metatable, and tables with it encode as arrays;
+/* JSON encoding through lua-cjson 2.1.0 (Debian's), adding what 2.1.0 does not do on its own:
+ *  - a table with the jumpcloud.array metatable encodes as an array, empty ones as [] (cjson
+ *    encodes every empty table as {});
  *  - numbers encode exactly (cjson prints at most 14 significant digits).
- * cjson cannot be told any of this, so the text is rewritten around it: the few literals it would
- * get wrong are swapped for placeholder strings "@@jc-<nonce>-<i>@@" that are put back afterwards.
- * The nonce is random per process, so no document can forge a placeholder. */
-#include <errno.h>
+ * cjson cannot be told this, so the value is prepared around it: what it would get wrong is swapped
+ * for placeholder strings "@@jc-<nonce>-<i>@@", put back as literals in the text it produces. The
+ * nonce is random per process, so no value can forge a placeholder. Decoding is jsondec.c's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,224 +26,6 @@ static void make_nonce(void) {
     memcpy(raw, &x, sizeof raw);
   }
   for (int i = 0; i < 8; i++) snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
-}
-
-void jc_json_subst_free(jc_json_subst *s) {
-  jc_buf_free(&s->text);
-  jc_buf_free(&s->literals);
-  s->count = 0;
-}
-
-static int put_placeholder(jc_buf *b, const char *nonce_s, size_t i) {
-  char ph[64];
-  int n = snprintf(ph, sizeof ph, "\"" PH_PREFIX "%s-%zu" PH_SUFFIX "\"", nonce_s, i);
-  return jc_buf_append(b, ph, (size_t)n);
-}
-
-static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-/* Finds the literals cjson would decode wrongly: empty arrays and integers of more than
- * 15 digits. Writes the rewritten text to out->text when there is at least one. Malformed
- * input is copied as is: cjson reports it. */
-int jc_json_prescan(const char *s, size_t n, const char *nonce_s, jc_json_subst *out) {
-  memset(out, 0, sizeof *out);
-  size_t copied = 0, i = 0;
-  while (i < n) {
-    char c = s[i];
-    if (c == '"') { /* skip a string: jump from quote to quote (memchr), past escaped ones */
-      for (;;) {
-        const char *q = memchr(s + i + 1, '"', n - i - 1);
-        if (!q) {
-          i = n;
-          break;
-        }
-        size_t k = (size_t)(q - s), slashes = 0;
-        while (k - slashes > i + 1 && s[k - slashes - 1] == '\\') slashes++;
-        i = k;
-        if (slashes % 2 == 0) break; /* not escaped: the end of the string */
-      }
-      i++;
-      continue;
-    }
-    size_t start = i, stop = i;
-    int hit = 0;
-    if (c == '[') {
-      size_t j = i + 1;
-      while (j < n && is_ws(s[j])) j++;
-      if (j < n && s[j] == ']') hit = 1, stop = j + 1;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t j = i + (c == '-'), digits = 0, first = j;
-      while (j < n && s[j] >= '0' && s[j] <= '9') j++, digits++;
-      size_t int_end = j;
-      int integral = !(j < n && (s[j] == '.' || s[j] == 'e' || s[j] == 'E'));
-      while (j < n && (s[j] == '.' || s[j] == 'e' || s[j] == 'E' || s[j] == '+' || s[j] == '-' ||
-                       (s[j] >= '0' && s[j] <= '9')))
-        j++;
-      stop = j;
-      /* Only a well-formed integer (no leading zero, nothing number-like after it): anything
-       * else stays as it is, for cjson to refuse. */
-      hit = integral && digits > 15 && stop == int_end && s[first] != '0';
-    }
-    if (hit) { /* a value is never followed by ':': a key stays as it is, for cjson to refuse */
-      size_t j = stop;
-      while (j < n && is_ws(s[j])) j++;
-      if (j < n && s[j] == ':') hit = 0;
-    }
-    if (!hit) {
-      i = stop > i ? stop : i + 1;
-      continue;
-    }
-    if (jc_buf_append(&out->text, s + copied, start - copied) ||
-        put_placeholder(&out->text, nonce_s, out->count) ||
-        jc_buf_append(&out->literals, s + start, stop - start) || jc_buf_putc(&out->literals, '\0'))
-      goto oom;
-    out->count++;
-    copied = i = stop;
-  }
-  if (out->count && jc_buf_append(&out->text, s + copied, n - copied)) goto oom;
-  return 0;
-oom:
-  jc_json_subst_free(out);
-  return -1;
-}
-
-/* ---- decode ------------------------------------------------------------ */
-
-typedef struct decode_ctx {
-  lua_State *L;
-  const jc_json_subst *subst;
-  const char **literal; /* literal[i] points into subst->literals */
-  size_t prefix_len;
-  char prefix[40];
-} decode_ctx;
-
-/* If the string at the top is a placeholder, replaces it with its value. */
-static int resolve_placeholder(decode_ctx *cx) {
-  lua_State *L = cx->L;
-  size_t len;
-  const char *s = lua_tolstring(L, -1, &len);
-  if (len <= cx->prefix_len || memcmp(s, cx->prefix, cx->prefix_len) != 0) return 0;
-  char *end;
-  unsigned long long idx = strtoull(s + cx->prefix_len, &end, 10);
-  if (strcmp(end, PH_SUFFIX) != 0 || idx >= cx->subst->count) return 0;
-  const char *lit = cx->literal[idx];
-  lua_pop(L, 1);
-  if (lit[0] == '[') {
-    lua_createtable(L, 0, 0);
-    luaL_setmetatable(L, JC_ARRAY_MT);
-    return 1;
-  }
-  errno = 0;
-  lua_Integer v = (lua_Integer)strtoll(lit, NULL, 10);
-  if (errno == ERANGE) { /* beyond 64 bits: a float, unless it rounds to one (-2^63) like others */
-    lua_Number d = strtod(lit, NULL);
-    if (!lua_numbertointeger(d, &v)) {
-      lua_pushnumber(L, d);
-      return 1;
-    }
-  }
-  lua_pushinteger(L, v);
-  return 1;
-}
-
-/* Normalises the value at the top of the stack: a table in place; a number or placeholder
- * replaced in its slot, and then it returns 1 (so that only changed values are stored back). */
-static int normalise(decode_ctx *cx);
-
-static void normalise_table(decode_ctx *cx) {
-  lua_State *L = cx->L;
-  int t = lua_gettop(L);
-  int only_index_keys = 1;
-  lua_Integer n = 0;
-  luaL_checkstack(L, 4, "JSON nesting");
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    if (lua_type(L, -2) == LUA_TNUMBER) n++;
-    else only_index_keys = 0;
-    if (normalise(cx)) {
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_rawset(L, t); /* assigning an existing key during lua_next is allowed */
-    } else {
-      lua_pop(L, 1);
-    }
-  }
-  /* cjson gives arrays keys 1..n and objects string keys: mark the arrays. */
-  if (n > 0 && only_index_keys && lua_getmetatable(L, t) == 0) luaL_setmetatable(L, JC_ARRAY_MT);
-  else if (n > 0 && only_index_keys) lua_pop(L, 1);
-}
-
-static int normalise(decode_ctx *cx) {
-  lua_State *L = cx->L;
-  switch (lua_type(L, -1)) {
-    case LUA_TNUMBER:
-      if (!lua_isinteger(L, -1)) {
-        lua_Number d = lua_tonumber(L, -1);
-        lua_Integer i;
-        if (floor(d) == d && lua_numbertointeger(d, &i)) {
-          lua_pop(L, 1);
-          lua_pushinteger(L, i);
-          return 1;
-        }
-      }
-      return 0;
-    case LUA_TSTRING:
-      return cx->subst->count ? resolve_placeholder(cx) : 0;
-    case LUA_TTABLE:
-      normalise_table(cx);
-      return 0;
-    default:
-      return 0;
-  }
-}
-
-/* Runs protected: (decode_ctx*, cjson.decode, text) -> normalised value. */
-static int decode_step(lua_State *L) {
-  decode_ctx *cx = lua_touserdata(L, 1);
-  lua_call(L, 1, 1); /* cjson.decode(text): raises on invalid JSON */
-  cx->L = L;
-  normalise(cx);
-  return 1;
-}
-
-/* core.json_decode(text) -> value | nil, message */
-static int l_decode(lua_State *L) {
-  size_t n;
-  const char *s = luaL_checklstring(L, 1, &n);
-  jc_json_subst subst;
-  if (jc_json_prescan(s, n, nonce, &subst)) return luaL_error(L, "out of memory");
-  decode_ctx cx = {L, &subst, NULL, 0, {0}};
-  if (subst.count) {
-    cx.prefix_len = (size_t)snprintf(cx.prefix, sizeof cx.prefix, PH_PREFIX "%s-", nonce);
-    cx.literal = malloc(subst.count * sizeof *cx.literal);
-    if (!cx.literal) {
-      jc_json_subst_free(&subst);
-      return luaL_error(L, "out of memory");
-    }
-    const char *p = subst.literals.p;
-    for (size_t i = 0; i < subst.count; i++, p += strlen(p) + 1) cx.literal[i] = p;
-  }
-  lua_pushcfunction(L, decode_step);
-  lua_pushlightuserdata(L, &cx);
-  lua_pushvalue(L, lua_upvalueindex(1)); /* cjson decode */
-  if (subst.count) lua_pushlstring(L, subst.text.p, subst.text.len);
-  else lua_pushvalue(L, 1);
-  int rc = lua_pcall(L, 3, 1, 0);
-  free(cx.literal);
-  jc_json_subst_free(&subst);
-  if (rc == LUA_OK) return 1;
-  if (rc != LUA_ERRRUN) return lua_error(L); /* memory errors stay errors */
-  /* Report against the original text, so positions in the message are the caller's. */
-  lua_pop(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_pushvalue(L, 1);
-  if (lua_pcall(L, 1, 1, 0) == LUA_OK) { /* only if the rewrite itself was refused */
-    lua_pop(L, 1);
-    lua_pushliteral(L, "invalid JSON");
-  }
-  lua_pushnil(L);
-  lua_insert(L, -2);
-  return 2;
 }
 
 /* ---- encode ------------------------------------------------------------ */
@@ -438,14 +217,7 @@ void jc_json_register(lua_State *L) {
   lua_getfield(L, -1, "new");
   lua_call(L, 0, 1);
   int inst = lua_gettop(L);
-  configure(L, inst, "decode_max_depth", JC_JSON_MAX_DEPTH, -1);
   configure(L, inst, "encode_max_depth", JC_JSON_MAX_DEPTH + 1, -1);
-  lua_getfield(L, inst, "decode_invalid_numbers"); /* strict JSON: no NaN, Infinity or hex */
-  lua_pushboolean(L, 0);
-  lua_call(L, 1, 0);
-  lua_getfield(L, inst, "decode");
-  lua_pushcclosure(L, l_decode, 1);
-  lua_setfield(L, mod, "json_decode_cjson");
   lua_pushcfunction(L, jc_json_decode);
   lua_setfield(L, mod, "json_decode");
   lua_getfield(L, inst, "encode");
