@@ -24,6 +24,9 @@ local core = ...
 local cjson = require("cjson")
 local dkjson = require("dkjson")
 local lpeg = require("lpeg")
+-- the reference grammar recurses per nesting level and backtracks per level too: room for far
+-- deeper inputs than the 128 levels a decoder accepts (the default of 400 entries is not)
+lpeg.setmaxstack(100000)
 
 local ref = cjson.new()
 ref.decode_max_depth(128)
