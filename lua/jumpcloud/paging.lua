@@ -4,7 +4,8 @@
 -- When a walk stops: a known total (`x-total-count` header, or `totalCount` in an envelope) wins,
 -- and a short page before it does not end the walk (null records make short pages mid-list); then
 -- a `Link: <...>; rel="next"` header (same origin only); then the first short page. Token lists
--- (Office 365 import users) follow `skipToken` until it is empty.
+-- (Office 365 import users) follow `skipToken` until it is empty. With `concurrency = n`, the pages
+-- after the first are fetched n at a time over the core's multi handle (see `each_concurrent`).
 -- @module jumpcloud.paging
 local core = require "jumpcloud.core"
 local errors = require "jumpcloud.errors"
@@ -50,7 +51,7 @@ local function next_link(headers)
   end
 end
 
--- Validates the paging options; returns the page size and the max.
+-- Validates the paging options; returns them (a table) and the page size.
 local function check_opts(opts, level)
   if opts == nil then return {}, M.DEFAULT_LIMIT end
   if type(opts) ~= "table" then error(format("bad paging options (table expected, got %s)", type(opts)), level + 1) end
