@@ -147,10 +147,32 @@ static int put_back(const char *out, size_t n, const encode_ctx *cx, jc_buf *b) 
   return bad ? -1 : 0;
 }
 
+/* Calls cjson-instance method `name` with the given integer arguments. */
+static void configure(lua_State *L, int inst, const char *name, int a, int b) {
+  lua_getfield(L, inst, name);
+  lua_pushinteger(L, a);
+  if (b >= 0) lua_pushinteger(L, b);
+  lua_call(L, b >= 0 ? 2 : 1, 0);
+}
+
+/* Puts a private cjson instance's encode in upvalue 1 (the settings never touch the caller's cjson). */
+static void load_encoder(lua_State *L) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "cjson");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "new");
+  lua_call(L, 0, 1);
+  configure(L, lua_gettop(L), "encode_max_depth", JC_JSON_MAX_DEPTH + 1, -1);
+  lua_getfield(L, -1, "encode");
+  lua_replace(L, lua_upvalueindex(1));
+  lua_pop(L, 2);
+}
+
 /* core.json_encode(value) -> text; raises on values JSON cannot carry. */
 static int l_encode(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 1);
+  if (lua_isnil(L, lua_upvalueindex(1))) load_encoder(L);
   encode_ctx cx = {L, {0}, 0};
   lua_pushcfunction(L, encode_step);
   lua_pushlightuserdata(L, &cx);
@@ -192,13 +214,6 @@ static int l_is_array(lua_State *L) {
   return 1;
 }
 
-/* Calls cjson-instance method `name` with the given integer arguments. */
-static void configure(lua_State *L, int inst, const char *name, int a, int b) {
-  lua_getfield(L, inst, name);
-  lua_pushinteger(L, a);
-  if (b >= 0) lua_pushinteger(L, b);
-  lua_call(L, b >= 0 ? 2 : 1, 0);
-}
 
 void jc_json_register(lua_State *L) {
   make_nonce();
@@ -208,19 +223,11 @@ void jc_json_register(lua_State *L) {
     lua_setfield(L, -2, "__name");
   }
   lua_pop(L, 1);
-  /* A private cjson instance, so the settings never touch the caller's cjson. */
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "cjson");
-  lua_call(L, 1, 1);
-  lua_getfield(L, -1, "null");
+  lua_pushlightuserdata(L, NULL); /* JSON null: the same value as cjson.null */
   lua_setfield(L, mod, "null");
-  lua_getfield(L, -1, "new");
-  lua_call(L, 0, 1);
-  int inst = lua_gettop(L);
-  configure(L, inst, "encode_max_depth", JC_JSON_MAX_DEPTH + 1, -1);
   lua_pushcfunction(L, jc_json_decode);
   lua_setfield(L, mod, "json_decode");
-  lua_getfield(L, inst, "encode");
+  lua_pushnil(L); /* cjson's encode, loaded by the first call (a script that only reads never needs it) */
   lua_pushcclosure(L, l_encode, 1);
   lua_setfield(L, mod, "json_encode");
   lua_pushcfunction(L, l_array);
