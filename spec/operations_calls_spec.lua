@@ -20,19 +20,7 @@ describe("every operation, through call and its method", function()
   -- How many entries of the mock's request log have been looked at since the last reset.
   local seen = 0
 
-  setup(function()
-    srv = support.start_server()
-    client = support.client(srv, { org_id = ORG })
-    control = support.control(srv)
-    local d = assert(control:request("GET", "/__mock/ids")).body
-    ids, counts = d.ids, d.counts
-  end)
-
-  teardown(function()
-    client:close()
-    control:close()
-    srv:stop()
-  end)
+  support.with_mock(function(e) srv, client, control, ids, counts = e.srv, e.client, e.control, e.ids, e.counts end, { org_id = ORG })
 
   -- Reseeds the mock and empties its request log.
   local function reset()

@@ -7,19 +7,7 @@ local F = jumpcloud.filter
 describe("paging", function()
   local srv, client, control, ids, counts
 
-  setup(function()
-    srv = support.start_server()
-    client = support.client(srv)
-    control = support.control(srv)
-    local r = assert(control:request("GET", "/__mock/ids")).body
-    ids, counts = r.ids, r.counts
-  end)
-
-  teardown(function()
-    client:close()
-    control:close()
-    srv:stop()
-  end)
+  support.with_mock(function(e) srv, client, control, ids, counts = e.srv, e.client, e.control, e.ids, e.counts end)
 
   before_each(function()
     assert(control:request("POST", "/__mock/reset"))

@@ -17,6 +17,27 @@ function M.client(srv, opts)
   return jumpcloud.new(o)
 end
 
+-- For a describe block: starts a mock server before its tests and stops it after, and hands
+-- `{srv, client, control, ids, counts}` to `take` (client options in `client_opts`).
+function M.with_mock(take, client_opts)
+  local busted = require "busted"
+  local setup, teardown = busted.setup, busted.teardown
+  local env = {}
+  setup(function()
+    env.srv = M.start_server()
+    env.client = M.client(env.srv, client_opts)
+    env.control = M.control(env.srv)
+    local d = assert(env.control:request("GET", "/__mock/ids")).body
+    env.ids, env.counts = d.ids, d.counts
+    take(env)
+  end)
+  teardown(function()
+    env.client:close()
+    env.control:close()
+    env.srv:stop()
+  end)
+end
+
 -- A client for the mock's control routes (/__mock/...), outside /api/v2.
 function M.control(srv)
   return jumpcloud.new({ api_key = M.API_KEY, base_url = srv.url:gsub("/api/v2$", "") })
