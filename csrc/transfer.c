@@ -66,7 +66,9 @@ jc_transfer *jc_transfer_new(const jc_client *c) {
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  /* JSON pages compress 5 to 10 times; asking for gzip alone costs less per request than the
+   * list of every encoding libcurl knows */
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms);
   /* Stall guard: less than 1 byte/s for stall_s seconds aborts the transfer. */

@@ -167,6 +167,14 @@ describe("jumpcloud core", function()
       assert.are.equal(bytes, echo({ body = bytes, headers = { ["content-type"] = "application/octet-stream" } }, "POST").body)
     end)
 
+    it("asks for gzip and decodes a compressed answer", function()
+      assert.are.equal("gzip", echo().headers["accept-encoding"])
+      local r = assert(client:request("POST", "/__test/reply", { body = { status = 200,
+        headers = { ["content-type"] = "application/json", ["content-encoding"] = "gzip" },
+        body_base64 = "H4sIAEroCmsC/6tWys9WsiopKk3VUcosSc0tVrKKNtQx0jGOrQUAutiLtxsAAAA=" } }))
+      assert.are.same({ ok = true, items = { 1, 2, 3 } }, r.body)
+    end)
+
     it("joins repeated response headers", function()
       local r = assert(reply(200, { ["x-multi"] = "a" }, "{}"))
       assert.are.equal("a", r.headers["x-multi"])
