@@ -81,6 +81,8 @@ function M.new(opts)
   if not base_url:match("^https?://[^/]+") then
     error(format("bad option 'base_url' (an http:// or https:// URL expected, got '%s')", base_url), 2)
   end
+  local org_id = nonempty(opts.org_id) or nonempty(getenv("JC_ORG_ID"))
+  if org_id and org_id:find("[\r\n%z]") then error("bad option 'org_id' (contains CR, LF or NUL)", 2) end
   -- Headers of every request live in the core, as one prebuilt list: Accept for JSON (a call may
   -- ask for other types), the user agent, and the caller's own.
   local defaults = { accept = "application/json" }
@@ -96,8 +98,7 @@ function M.new(opts)
   })
   local state = core.state(client)
   state.base_url = base_url:gsub("/+$", "")
-  state.org_id = nonempty(opts.org_id) or nonempty(getenv("JC_ORG_ID"))
-  if state.org_id and state.org_id:find("[\r\n%z]") then error("bad option 'org_id' (contains CR, LF or NUL)", 2) end
+  state.org_id = org_id
   state.retry = retry.policy(retry.DEFAULTS, opts.retry, 2)
   state.timeout = opts.timeout or 60
   state.sleep, state.clock, state.on_event = opts.sleep or core.sleep, opts.clock or core.now, opts.on_event
