@@ -691,23 +691,26 @@ function handlers.create(ctx)
   return answer(ctx, route.status, rec)
 end
 
--- PUT: the writable fields (the schema's) are replaced as a whole; fields the
--- body leaves out are dropped; read-only fields (id, type, template...) stay.
-function handlers.replace(ctx)
+-- PUT (full) and PATCH: PUT replaces the writable fields (the schema's) as a whole, so fields
+-- the body leaves out are dropped; PATCH changes only the fields present, null removes one.
+-- Read-only fields (id, type, template...) stay either way.
+local function write(ctx, full)
   local route = ctx.route
   local old, id = fetch(ctx)
   if not old then return not_found(ctx, id) end
-  local body, err = body_object(ctx.req, true)
+  local body, err = body_object(ctx.req, full)
   if not body then return route_error(route, 400, "Bad Request: " .. err) end
-  err = validate(route, body, true)
+  err = validate(route, body, full)
   if err then return route_error(route, 400, "Bad Request: " .. err) end
   local rec = json.copy(old)
   for field in pairs(route.schema or {}) do
     local v = body[field]
-    if v == nil or v == null then
-      rec[field] = route.defaults and default_value(route.defaults[field]) or nil
-    else
+    if v ~= nil and v ~= null then
       rec[field] = json.copy(v)
+    elseif full then
+      rec[field] = route.defaults and default_value(route.defaults[field]) or nil
+    elseif v == null then
+      rec[field] = nil
     end
   end
   local status, msg = unique_conflict(ctx, rec, old)
@@ -718,31 +721,8 @@ function handlers.replace(ctx)
   return answer(ctx, route.status, rec)
 end
 
--- PATCH: only the writable fields present in the body change; null removes.
-function handlers.patch(ctx)
-  local route = ctx.route
-  local old, id = fetch(ctx)
-  if not old then return not_found(ctx, id) end
-  local body, err = body_object(ctx.req, false)
-  if not body then return route_error(route, 400, "Bad Request: " .. err) end
-  err = validate(route, body, false)
-  if err then return route_error(route, 400, "Bad Request: " .. err) end
-  local rec = json.copy(old)
-  for field in pairs(route.schema or {}) do
-    local v = body[field]
-    if v == null then
-      rec[field] = nil
-    elseif v ~= nil then
-      rec[field] = json.copy(v)
-    end
-  end
-  local status, msg = unique_conflict(ctx, rec, old)
-  if status then return route_error(route, status, msg) end
-  status, msg = run_hook(ctx, rec, body, old)
-  if status then return route_error(route, status, msg) end
-  ctx.coll:replace(rec)
-  return answer(ctx, route.status, rec)
-end
+function handlers.replace(ctx) return write(ctx, true) end
+function handlers.patch(ctx) return write(ctx, false) end
 
 function handlers.delete(ctx)
   local rec, id = fetch(ctx)
