@@ -94,9 +94,6 @@ static int l_new(lua_State *L) {
   c->defaults = NULL; /* jc_add_headers frees the list when it raises */
   c->defaults = jc_add_headers(L, list, lua_gettop(L), "headers");
   lua_pop(L, 1);
-  struct curl_slist *grown = curl_slist_append(c->defaults, "Expect:"); /* no 100-continue stalls */
-  if (!grown) return luaL_error(L, "out of memory");
-  c->defaults = grown;
   jc_settings *s = &c->set;
   if (opt_copy(L, 1, "ca_file", &s->ca_file) || opt_copy(L, 1, "proxy", &s->proxy))
     return luaL_error(L, "out of memory");
@@ -126,12 +123,12 @@ static int l_new(lua_State *L) {
 
 /* ---- sequential requests ----------------------------------------------- */
 
-/* client:perform(method, url, headers, body [, to_file [, timeout]])
+/* client:perform(method, url, headers, body [, to_file [, timeout [, decode [, gzip]]]])
  *   -> response | nil, transport error */
 static int l_perform(lua_State *L) {
   jc_client *c = jc_check_open(L, 1);
   jc_transfer *t = c->main;
-  jc_transfer_prepare(L, c, t, 2, 3, 4, 5, 6, 7);
+  jc_transfer_prepare(L, c, t, 2);
   CURLcode rc = curl_easy_perform(t->easy);
   int n = jc_transfer_push_result(L, t, rc);
   jc_transfer_reset(t);
@@ -185,11 +182,13 @@ static int l_newindex(lua_State *L) {
   return luaL_error(L, "cannot set field '%s' of a " JC_CLIENT_MT, luaL_tolstring(L, 2, NULL));
 }
 
-/* core.state(client): the table of Lua-side state of a client (open or closed). */
+/* core.state(client) -> the table of Lua-side state of a client (open or closed), and whether
+ * it is open (one call where a request needs both). */
 static int l_state(lua_State *L) {
-  luaL_checkudata(L, 1, JC_CLIENT_MT);
+  jc_client *c = luaL_checkudata(L, 1, JC_CLIENT_MT);
   lua_getiuservalue(L, 1, 1);
-  return 1;
+  lua_pushboolean(L, c->open);
+  return 2;
 }
 
 static int l_is_open(lua_State *L) {

@@ -37,8 +37,12 @@ int jc_headers_parse(const char *block, size_t len, const jc_header_sink *sink);
 /* 1 when the value is safe to send in a header line (no CR, LF or NUL). */
 int jc_header_value_ok(const char *s, size_t n);
 
-/* jsondec.c: core.json_decode(text) -> value | nil, message */
+/* jsondec.c: core.json_decode(text) -> value | nil, message; jc_json_decode_buf pushes the
+ * value of n bytes and returns 0, or pushes the error message and returns -1. */
 int jc_json_decode(lua_State *L);
+int jc_json_decode_buf(lua_State *L, const char *s, size_t n);
+/* 1 when a Content-Type names JSON (application/json, application/...+json). */
+int jc_is_json_type(const char *content_type);
 
 /* transfer.c: one request on one easy handle, with its reused response buffers. */
 typedef struct jc_settings {
@@ -46,6 +50,9 @@ typedef struct jc_settings {
   long timeout_ms, connect_ms, stall_s;
   size_t max_body;
 } jc_settings;
+
+/* Which response bodies labelled JSON are decoded (straight from the transfer's buffer). */
+enum { JC_DECODE_NONE = 0, JC_DECODE_ALL = 1, JC_DECODE_ERRORS = 2 };
 
 typedef struct jc_transfer {
   CURL *easy;
@@ -55,6 +62,8 @@ typedef struct jc_transfer {
   int overflow;               /* 1: body over max_body, 2: header block too large */
   int body_started;           /* the response's first body chunk has been seen */
   int in_multi;               /* added to the client's multi handle */
+  int decode;                 /* JC_DECODE_*: which JSON bodies the response decodes */
+  int gzip;                   /* the handle asks for gzip (JSON pages compress 5 to 10 times) */
   lua_Integer id;             /* the caller's id of a concurrent request */
   char *file_path;            /* stream a 2xx body to this file instead of memory */
   FILE *file;
@@ -78,11 +87,10 @@ typedef struct jc_client {
 
 jc_transfer *jc_transfer_new(const jc_client *c);
 void jc_transfer_free(jc_transfer *t);
-/* Sets up t for one request from the Lua arguments at the given stack indexes (method, url,
- * headers table, body string, file path to stream a 2xx body to, timeout in seconds); raises on
- * bad input. */
-void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int method, int url,
-                         int headers, int body, int file, int timeout);
+/* Sets up t for one request from the Lua arguments from stack index `first` on: method, url,
+ * headers table, body string, file path to stream a 2xx body to, timeout in seconds, decode
+ * mode (JC_DECODE_*), whether to ask for gzip; raises on bad input. */
+void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int first);
 /* Pushes the response table, or nil and an error table; returns how many values it pushed. */
 int jc_transfer_push_result(lua_State *L, jc_transfer *t, CURLcode rc);
 /* Releases what one request took (header list, file); keeps the buffers for the next. */

@@ -5,10 +5,12 @@
  * (see the README's benchmark); lua-cjson stays the encoder and the reference of the specs.
  * Every byte is untrusted: nothing is read past `end`, and no C memory is held across a call
  * that can raise, so a Lua memory error leaves nothing behind. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "jc.h"
 
 typedef struct dec {
@@ -261,22 +263,44 @@ static int parse_value(dec *d) {
   }
 }
 
-/* core.json_decode(text) -> value | nil, message */
-int jc_json_decode(lua_State *L) {
-  size_t n;
-  const char *s = luaL_checklstring(L, 1, &n);
+/* Decodes the n bytes at s: pushes the value and returns 0, or pushes the error message and
+ * returns -1. Reads s in place (a response body straight from libcurl's buffer: no copy). */
+int jc_json_decode_buf(lua_State *L, const char *s, size_t n) {
   luaL_getmetatable(L, JC_ARRAY_MT);
-  dec d = {L, s, s, s + n, 0, lua_gettop(L), NULL};
   int base = lua_gettop(L);
+  dec d = {L, s, s, s + n, 0, base, NULL};
   skip_ws(&d);
   int rc = parse_value(&d);
   if (rc == 0) {
     skip_ws(&d);
     if (d.p < d.end) rc = fail(&d, "unexpected content after the document");
   }
-  if (rc == 0) return 1;
-  lua_settop(L, base);
-  lua_pushnil(L);
+  if (rc == 0) {
+    lua_remove(L, base); /* the metatable */
+    return 0;
+  }
+  lua_settop(L, base - 1);
   lua_pushfstring(L, "invalid JSON at character %d: %s", (int)(d.p - d.start) + 1, d.err);
+  return -1;
+}
+
+/* core.json_decode(text) -> value | nil, message */
+int jc_json_decode(lua_State *L) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  if (jc_json_decode_buf(L, s, n) == 0) return 1;
+  lua_pushnil(L);
+  lua_insert(L, -2);
   return 2;
+}
+
+/* 1 for a JSON media type: application/json..., or application/<type>+json... (any case). */
+int jc_is_json_type(const char *ct) {
+  static const char app[] = "application/";
+  if (!ct || strncasecmp(ct, app, sizeof app - 1) != 0) return 0;
+  const char *p = ct + sizeof app - 1;
+  if (strncasecmp(p, "json", 4) == 0) return 1;
+  for (; isalnum((unsigned char)*p) || *p == '.' || *p == '+' || *p == '-'; p++)
+    if (*p == '+' && strncasecmp(p + 1, "json", 4) == 0) return 1;
+  return 0;
 }

@@ -31,13 +31,14 @@ static void detach(lua_State *L, jc_client *c, jc_transfer *t, int client_idx) {
   lua_pop(L, 1);
 }
 
-/* client:multi_add(id, method, url, headers, body [, to_file [, timeout]]): starts a request. */
+/* client:multi_add(id, method, url, headers, body [, to_file [, timeout [, decode [, gzip]]]]):
+ * starts a request. */
 static int l_multi_add(lua_State *L) {
   jc_client *c = jc_check_open(L, 1);
   lua_Integer id = luaL_checkinteger(L, 2);
   if (!c->multi && !(c->multi = curl_multi_init())) return luaL_error(L, "cannot create a libcurl multi handle");
   jc_transfer *t = free_transfer(L, c);
-  jc_transfer_prepare(L, c, t, 3, 4, 5, 6, 7, 8);
+  jc_transfer_prepare(L, c, t, 3);
   t->id = id;
   /* The body string must outlive the transfer: curl reads it in place. */
   lua_getiuservalue(L, 1, 2);

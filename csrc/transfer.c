@@ -66,9 +66,6 @@ jc_transfer *jc_transfer_new(const jc_client *c) {
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-  /* JSON pages compress 5 to 10 times; asking for gzip alone costs less per request than the
-   * list of every encoding libcurl knows */
-  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->connect_ms);
   /* Stall guard: less than 1 byte/s for stall_s seconds aborts the transfer. */
@@ -192,8 +189,19 @@ static int overridden(lua_State *L, const char *line, int headers_i) {
   return found;
 }
 
-void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int method_i, int url_i,
-                         int headers_i, int body_i, int file_i, int timeout_i) {
+/* list with line appended; frees list and raises when out of memory. */
+static struct curl_slist *append_or_raise(lua_State *L, struct curl_slist *list, const char *line) {
+  struct curl_slist *grown = curl_slist_append(list, line);
+  if (!grown) {
+    curl_slist_free_all(list);
+    luaL_error(L, "out of memory");
+  }
+  return grown;
+}
+
+void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int first) {
+  int method_i = first, url_i = first + 1, headers_i = first + 2, body_i = first + 3, file_i = first + 4,
+      timeout_i = first + 5, decode_i = first + 6, gzip_i = first + 7;
   const char *method = luaL_checkstring(L, method_i);
   const char *url = luaL_checkstring(L, url_i);
   if (!lua_isnoneornil(L, headers_i)) luaL_checktype(L, headers_i, LUA_TTABLE);
@@ -201,24 +209,25 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int m
   const char *body = luaL_optlstring(L, body_i, NULL, &blen);
   const char *file_path = luaL_optstring(L, file_i, NULL);
   lua_Number s = luaL_optnumber(L, timeout_i, 0);
+  lua_Integer decode = luaL_optinteger(L, decode_i, JC_DECODE_NONE);
+  luaL_argcheck(L, decode >= JC_DECODE_NONE && decode <= JC_DECODE_ERRORS, decode_i, "decode mode 0, 1 or 2 expected");
   for (const char *p = method; *p; p++)
     if (!isupper((unsigned char)*p)) luaL_argerror(L, method_i, "method must be an upper-case HTTP verb");
   long timeout_ms = c->set.timeout_ms;
   if (s > 0 && s * 1000 < timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000); /* a deadline's rest */
-  /* Most requests add no header of their own: they send the client's list as it is. */
+  /* Most requests add no header of their own: they send the client's list as it is. A request
+   * with a body gets its own list, which turns off libcurl's "Expect: 100-continue" (a stall of
+   * a round trip, or a second on servers that ignore it); a GET need not pay for that line. */
   struct curl_slist *list = NULL;
-  int own = !lua_isnoneornil(L, headers_i) && (lua_pushnil(L), lua_next(L, headers_i) ? (lua_pop(L, 2), 1) : 0);
+  int has_headers = !lua_isnoneornil(L, headers_i);
+  int own = body || (has_headers && (lua_pushnil(L), lua_next(L, headers_i) ? (lua_pop(L, 2), 1) : 0));
   if (own) {
     list = jc_add_headers(L, NULL, headers_i, "headers");
     for (struct curl_slist *d = c->defaults; d; d = d->next) {
-      if (overridden(L, d->data, headers_i)) continue;
-      struct curl_slist *grown = curl_slist_append(list, d->data);
-      if (!grown) {
-        curl_slist_free_all(list);
-        luaL_error(L, "out of memory");
-      }
-      list = grown;
+      if (has_headers && overridden(L, d->data, headers_i)) continue;
+      list = append_or_raise(L, list, d->data);
     }
+    if (body && !(has_headers && overridden(L, "expect", headers_i))) list = append_or_raise(L, list, "Expect:");
   }
   char *path_copy = NULL;
   if (file_path && !(path_copy = strdup(file_path))) {
@@ -228,6 +237,12 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int m
   jc_transfer_reset(t);
   t->headers = list; /* freed by the reset after the request; the client's list is not */
   t->file_path = path_copy;
+  t->decode = (int)decode;
+  int gzip = lua_toboolean(L, gzip_i);
+  if (gzip != t->gzip) { /* libcurl copies the string: set it only when it changes */
+    curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, gzip ? "gzip" : NULL);
+    t->gzip = gzip;
+  }
   curl_easy_setopt(t->easy, CURLOPT_URL, url);
   curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, own ? list : c->defaults);
   curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -377,10 +392,27 @@ static void push_headers(lua_State *L, jc_transfer *t) {
   lua_setmetatable(L, -2);
 }
 
+/* The body of a response held in memory (none when empty): JSON the transfer was asked to
+ * decode is decoded straight from libcurl's buffer, with no Lua string of it in between; JSON
+ * that does not parse stays bytes and its message goes in decode_error. */
+static void push_body(lua_State *L, jc_transfer *t, long status, const char *ct, int resp) {
+  if (t->body.len == 0) return;
+  int wanted = t->decode == JC_DECODE_ALL || (t->decode == JC_DECODE_ERRORS && status >= 300);
+  if (wanted && jc_is_json_type(ct)) {
+    if (jc_json_decode_buf(L, t->body.p, t->body.len) == 0) {
+      lua_setfield(L, resp, "body");
+      return;
+    }
+    lua_setfield(L, resp, "decode_error");
+  }
+  lua_pushlstring(L, t->body.p, t->body.len);
+  lua_setfield(L, resp, "body");
+}
+
 static int push_response(lua_State *L, jc_transfer *t) {
   long status = current_status(t), connects = 0;
   curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
-  lua_createtable(L, 0, 8);
+  lua_createtable(L, 0, 12); /* room for the fields the Lua layer adds: no rehash */
   int resp = lua_gettop(L);
   lua_pushinteger(L, status);
   lua_setfield(L, resp, "status");
@@ -392,17 +424,17 @@ static int push_response(lua_State *L, jc_transfer *t) {
     lua_pushstring(L, ct);
     lua_setfield(L, resp, "content_type");
   }
-  lua_pushlstring(L, t->body.p ? t->body.p : "", t->body.len);
-  lua_setfield(L, resp, "body");
   set_time(L, t);
   lua_pushboolean(L, connects == 0);
   lua_setfield(L, resp, "reused");
-  if (t->file_path && status / 100 == 2) {
+  int streamed = t->file_path && status / 100 == 2;
+  if (streamed) {
     lua_pushstring(L, t->file_path);
     lua_setfield(L, resp, "file");
-    lua_pushinteger(L, (lua_Integer)t->file_bytes);
-    lua_setfield(L, resp, "bytes");
   }
+  lua_pushinteger(L, (lua_Integer)(streamed ? (size_t)t->file_bytes : t->body.len)); /* as received */
+  lua_setfield(L, resp, "bytes");
+  push_body(L, t, status, ct, resp);
   return 1;
 }
 

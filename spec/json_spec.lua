@@ -51,6 +51,8 @@ describe("JSON decoding", function()
       local text = resp.body
       assert.is_string(text)
       same(core.json_decode(text), cjson.decode(text))
+      -- and as a response: decoded by the core straight from libcurl's buffer
+      same(assert(raw:request("GET", path)).body, cjson.decode(text))
       checked = checked + #text
     end
     raw:close()

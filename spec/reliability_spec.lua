@@ -669,7 +669,7 @@ describe("reliability", function()
       fault({ method = "GET", path = GROUPS, times = 1, raw = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
         .. "content-encoding: gzip\r\ncontent-length: 11\r\n\r\nnot gzipped" })
       local c <close> = client()
-      local _, err = request(c, "GET", "/policygroups")
+      local _, err = request(c, "GET", "/policygroups", { query = { limit = 10 } }) -- a list page asks for gzip
       assert.are.equal("network", err.kind)
       assert.are.equal("bad_content_encoding", err.code)
       still_usable(c)

@@ -15,7 +15,8 @@ local M = {}
 local methods = core.methods
 
 M.DEFAULT_BASE_URL = "https://console.jumpcloud.com/api/v2"
-M.USER_AGENT = format("jumpcloud-lua/%s libcurl/%s", core.VERSION, core.curl_version)
+-- Short on purpose: libcurl 7.88 writes every header line byte by byte, and this one goes on every request.
+M.USER_AGENT = "jumpcloud-lua/" .. core.VERSION
 
 -- Raises a type error naming the option, blaming the caller of the public function.
 local function check_opt(opts, name, want, level)
@@ -46,7 +47,7 @@ for _, name in ipairs(M.RESOURCES) do RESOURCE_SET[name] = true end
 local KNOWN_OPTIONS = {
   api_key = true, org_id = true, base_url = true, timeout = true, connect_timeout = true,
   stall_timeout = true, user_agent = true, ca_file = true, proxy = true, headers = true, max_body = true,
-  retry = true, sleep = true, clock = true, on_event = true, attempt_timeout = true,
+  retry = true, sleep = true, clock = true, on_event = true, attempt_timeout = true, gzip = true,
 }
 
 --- Makes a client.
@@ -58,7 +59,9 @@ local KNOWN_OPTIONS = {
 --   `headers` (sent on every request), `max_body` (bytes, default 64 MiB), `retry` (false, or a
 --   table: `attempts`, `base_delay`, `max_delay`, `deadline`, `unsafe`, `statuses`; see
 --   `jumpcloud.retry`), `sleep` and `clock` (functions that wait and tell seconds, for hosts with
---   their own event loop and for tests), `on_event` (called with one table per attempt)
+--   their own event loop and for tests), `on_event` (called with one table per attempt), `gzip`
+--   ("lists", the default: list pages, GETs with a `limit`, ask for a gzip-compressed answer; true:
+--   every request; false: none)
 -- @treturn jumpcloud.Client
 -- @usage local c <close> = jumpcloud.new{ api_key = os.getenv("JC_API_KEY") }
 function M.new(opts)
@@ -74,6 +77,9 @@ function M.new(opts)
   for _, name in ipairs({ "sleep", "clock", "on_event" }) do check_opt(opts, name, "function", 2) end
   for _, name in ipairs({ "timeout", "attempt_timeout", "connect_timeout", "stall_timeout", "max_body" }) do
     check_positive(opts, name, 2)
+  end
+  if opts.gzip ~= nil and type(opts.gzip) ~= "boolean" and opts.gzip ~= "lists" then
+    error("bad option 'gzip' (true, false or \"lists\" expected)", 2)
   end
   local api_key = nonempty(opts.api_key) or nonempty(getenv("JC_API_KEY"))
   if not api_key then error("no API key: pass api_key to jumpcloud.new or set JC_API_KEY", 2) end
@@ -101,6 +107,11 @@ function M.new(opts)
   state.org_id = org_id
   state.retry = retry.policy(retry.DEFAULTS, opts.retry, 2)
   state.timeout = opts.timeout or 60
+  -- JSON pages compress 5 to 10 times; a single object gains nothing and the header line costs
+  -- every request libcurl's time, so by default only list pages ask for gzip.
+  if opts.gzip == nil then state.gzip = "lists" else state.gzip = opts.gzip end
+  -- a call's span: every attempt and wait within the retry deadline and the client's timeout
+  state.span = state.retry and math.min(state.retry.deadline, state.timeout)
   state.sleep, state.clock, state.on_event = opts.sleep or core.sleep, opts.clock or core.now, opts.on_event
   -- client.policies and the others are made on first use (and their modules loaded then)
   setmetatable(state, { __index = function(t, name)
@@ -120,7 +131,8 @@ end
 --   repeated keys), `headers`, `body` (a table sent as JSON, or a string sent as is),
 --   `org_header` (false: do not send `x-org-id`), `raw` (true: never decode a successful body),
 --   `to_file` (a path: stream a successful body there instead of memory), `retry` (false, or a
---   table overriding the client's retry policy for this call)
+--   table overriding the client's retry policy for this call), `gzip` (true or false: ask for a
+--   gzip-compressed answer or not, whatever the client's `gzip` option says)
 -- @treturn table response `{status, headers, body, attempts}`, JSON bodies decoded; or nil and an error
 function methods:request(method, path, opts)
   return transport.send(self, transport.build(self, method, path, opts, 3))

@@ -21,7 +21,7 @@ local function start(self, entry)
   entry.id, entry.attempt = next_id, entry.attempt + 1
   local req = entry.req
   self.client:multi_add(next_id, req.method, req.url, req.headers, req.body, req.to_file,
-    transport.attempt_timeout(req))
+    transport.attempt_timeout(req), req.decode, req.gzip)
   self.running[next_id] = entry
 end
 

@@ -113,8 +113,9 @@ end
 local function fetch(client, op, params, url, retry)
   local data, resp
   if url then
+    -- a Link's query is already in the URL: it is a list page all the same
     local r, err = client:request(op.method, url, { headers = { accept = op.accept }, org_header = op.org_header,
-      retry = retry })
+      retry = retry, gzip = core.state(client).gzip ~= false })
     if not r then return nil, err end
     data, resp = r.body, r
   else

@@ -5,29 +5,20 @@
 local core = require "jumpcloud.core"
 local errors = require "jumpcloud.errors"
 local retry = require "jumpcloud.retry"
-local url_util = require "jumpcloud.url"
 
 local type, pairs, tostring, format = type, pairs, tostring, string.format
 
 local M = {}
 
+-- jumpcloud.url is needed only for full URLs (following a Link): loaded then.
+local function url_util() return require "jumpcloud.url" end
+
 local byte, SLASH = string.byte, string.byte("/")
-local NO_OPTS = {}
 local METHODS = { GET = "GET", POST = "POST", PUT = "PUT", PATCH = "PATCH", DELETE = "DELETE", HEAD = "HEAD" }
 
-local json_types, json_types_count = {}, 0 -- content type -> is JSON, for the few a server sends
-
---- True for a JSON content type (application/json, application/*+json).
-function M.is_json(content_type)
-  if not content_type then return false end
-  local known = json_types[content_type]
-  if known ~= nil then return known end
-  local ct = content_type:lower()
-  known = ct:find("^application/json") ~= nil or ct:find("^application/[%w.+-]*%+json") ~= nil
-  if json_types_count >= 64 then json_types, json_types_count = {}, 0 end
-  json_types[content_type], json_types_count = known, json_types_count + 1
-  return known
-end
+-- What the core decodes of a response body labelled JSON (the core's JC_DECODE_*): HEAD has no
+-- body; `raw` keeps successful bodies as bytes but still decodes an error's JSON.
+local DECODE_NONE, DECODE_ALL, DECODE_ERRORS = 0, 1, 2
 
 -- The id that ties the attempts of one call together in events and errors; made when first needed.
 local function correlation_id(req)
@@ -65,29 +56,23 @@ local function finish_error(client, err)
 end
 
 --- Turns what the core answered for one attempt into the response, or nil and the fields of an
--- error (not yet an error object): decodes JSON, maps statuses of 300 and above to errors.
+-- error (not yet an error object): maps JSON that does not parse and statuses of 300 and above
+-- to errors. The core has already decoded the JSON bodies asked for.
 function M.interpret(req, resp, terr)
   if not resp then return nil, terr end
-  local raw = resp.body
-  if raw == "" then
-    resp.body = nil
-  elseif M.is_json(resp.content_type) and req.method ~= "HEAD" and not (req.raw and resp.status < 300) then
-    local data, derr = core.json_decode(raw)
-    if data == nil and derr then
-      -- An error status keeps its raw body (a proxy's HTML 502 labelled JSON is still a 502).
-      if resp.status < 300 then
-        return nil, { kind = "decode", code = "invalid_json", status = resp.status, message = derr, body = raw,
-          time = resp.time, bytes = #raw }
-      end
-      data = raw
-    end
-    resp.body = data
-  end
-  resp.bytes = resp.bytes or #raw -- as received (a streamed file's size is set by the core)
   resp.url = req.url
-  if resp.status >= 300 then
+  local status, derr = resp.status, resp.decode_error
+  if derr then
+    resp.decode_error = nil
+    -- An error status keeps its raw body (a proxy's HTML 502 labelled JSON is still a 502).
+    if status < 300 then
+      return nil, { kind = "decode", code = "invalid_json", status = status, message = derr, body = resp.body,
+        time = resp.time, bytes = resp.bytes }
+    end
+  end
+  if status >= 300 then
     local e = http_error(req.method, req.url, resp, resp.body)
-    e.time, e.bytes = resp.time, #raw
+    e.time, e.bytes = resp.time, resp.bytes
     return nil, e
   end
   return resp
@@ -111,6 +96,7 @@ function M.after_attempt(self, req, n, resp, err)
   local policy, wait = req.retry, nil
   if resp then
     resp.attempts, resp.correlation_id = n, req.correlation_id -- set when an event or a retry made one
+    if not state.on_event then return nil end
   elseif policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
     wait = retry.retry_after((err.headers or {})["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
     if state.clock() + wait > req.deadline then
@@ -141,7 +127,8 @@ function M.send(self, req)
     n = n + 1
     -- the first attempt has the whole span: no need to read the clock again
     local timeout = n == 1 and req.span or M.attempt_timeout(req)
-    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, req.to_file, timeout))
+    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, req.to_file, timeout,
+      req.decode, req.gzip))
     local wait = M.after_attempt(self, req, n, resp, err)
     if resp then return resp end
     if not wait then return nil, M.failure(self, req, n, err) end
@@ -149,26 +136,37 @@ function M.send(self, req)
   end
 end
 
+local function bad_path(level) error("bad argument #2 to 'request' (path starting with '/' expected)", level + 1) end
+
 --- Checks and assembles a request: `{method, url, headers, body, retry, ...}`. Raises on bad input.
 function M.build(self, method, path, opts, level)
   if type(method) ~= "string" then
     error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", level)
   end
-  if type(path) ~= "string" then error("bad argument #2 to 'request' (path starting with '/' expected)", level) end
-  local state = core.state(self)
-  local absolute = byte(path, 1) ~= SLASH
-  if absolute and not path:find("^%a[%w+.-]*://") then
-    error("bad argument #2 to 'request' (path starting with '/' expected)", level)
+  if type(path) ~= "string" then bad_path(level) end
+  local state, open = core.state(self)
+  local url
+  if byte(path, 1) == SLASH then
+    url = state.base_url .. path
+  else
+    if not path:find("^%a[%w+.-]*://") then bad_path(level) end
+    if not url_util().same_origin(path, state.base_url) then
+      error("bad argument #2 to 'request' (a full URL must have the base URL's scheme, host and port)", level)
+    end
+    url = path
   end
-  if absolute and not url_util.same_origin(path, state.base_url) then
-    error("bad argument #2 to 'request' (a full URL must have the base URL's scheme, host and port)", level)
-  end
-  if opts == nil then opts = NO_OPTS end
-  if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
-  if not core.is_open(self) then error("attempt to use a closed jumpcloud.Client", level) end
+  if not open then error("attempt to use a closed jumpcloud.Client", level) end
   method = METHODS[method] or method:upper()
+  local org_id = state.org_id
+  if opts == nil then -- most calls: nothing to check
+    local span = state.span
+    return { method = method, url = url, state = state, decode = method == "HEAD" and DECODE_NONE or DECODE_ALL,
+      headers = org_id and { ["x-org-id"] = org_id }, retry = state.retry, span = span,
+      deadline = span and state.clock() + span, gzip = state.gzip == true }
+  end
+  if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
   local headers -- only what this request adds to the client's headers (most add none)
-  if state.org_id and opts.org_header ~= false then headers = { ["x-org-id"] = state.org_id } end
+  if org_id and opts.org_header ~= false then headers = { ["x-org-id"] = org_id } end
   if opts.headers ~= nil then
     if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", level) end
     headers = headers or {}
@@ -186,22 +184,31 @@ function M.build(self, method, path, opts, level)
     headers = headers or {}
     headers["content-type"] = "application/json"
   end
-  local url = absolute and path or state.base_url .. path
   if opts.query ~= nil then
     if type(opts.query) ~= "table" then error("bad option 'query' (table expected)", level) end
     local q = core.encode_query(opts.query, opts.explode)
     if q ~= "" then url = url .. "?" .. q end
   end
+  local gzip = opts.gzip
+  if gzip == nil then
+    gzip = state.gzip
+    if gzip == "lists" then gzip = method == "GET" and type(opts.query) == "table" and opts.query.limit ~= nil end
+  elseif type(gzip) ~= "boolean" then
+    error("bad option 'gzip' (boolean expected, got " .. type(gzip) .. ")", level)
+  end
   local to_file = opts.to_file
   if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", level) end
-  local policy = state.retry
-  if opts.retry ~= nil then policy = retry.policy(policy, opts.retry, level) end
-  local span = policy and math.min(policy.deadline, state.timeout)
+  local policy, span = state.retry, state.span
+  if opts.retry ~= nil then
+    policy = retry.policy(policy, opts.retry, level)
+    span = policy and math.min(policy.deadline, state.timeout)
+  end
   return {
-    method = method, url = url, headers = headers, body = body, raw = opts.raw, state = state,
+    method = method, url = url, headers = headers, body = body, state = state,
+    decode = method == "HEAD" and DECODE_NONE or opts.raw and DECODE_ERRORS or DECODE_ALL,
     -- the call's deadline covers every attempt and wait: the retry deadline or the client's timeout
     to_file = to_file, retry = policy, span = span, deadline = span and state.clock() + span,
-    operation = opts.operation,
+    operation = opts.operation, gzip = gzip,
   }
 end
 
