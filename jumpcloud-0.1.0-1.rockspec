@@ -14,7 +14,9 @@ external_dependencies = { CURL = { library = "curl" } }
 build = {
   type = "builtin",
   modules = {
-    ["jumpcloud.core"] = {
+    -- jumpcloud.core loads jumpcloud.core_impl (the C core) with lazy binding: see csrc/loader.c
+    ["jumpcloud.core"] = { sources = { "csrc/loader.c" } },
+    ["jumpcloud.core_impl"] = {
       sources = { "csrc/module.c", "csrc/client.c", "csrc/transfer.c", "csrc/multi.c", "csrc/json.c", "csrc/jsondec.c",
         "csrc/encode.c", "csrc/headers.c" },
       libraries = { "curl" },

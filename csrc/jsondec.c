@@ -77,8 +77,11 @@ static int parse_unicode(dec *d, luaL_Buffer *b) {
 
 /* A string at p (just after its opening quote): pushes it. */
 static int parse_string(dec *d) {
-  const char *s = d->p;
-  while (s < d->end && *s != '"' && *s != '\\') s++; /* the usual case: no escape at all */
+  /* the usual case, no escape at all: one fast scan for the closing quote, one for a backslash */
+  const char *s = memchr(d->p, '"', (size_t)(d->end - d->p));
+  if (!s) s = d->end;
+  const char *bs = memchr(d->p, '\\', (size_t)(s - d->p));
+  if (bs) s = bs;
   if (s >= d->end) return fail(d, "unterminated string");
   if (*s == '"') {
     lua_pushlstring(d->L, d->p, (size_t)(s - d->p));
@@ -215,17 +218,37 @@ static int parse_array(dec *d) {
   return 0;
 }
 
+/* Object members wait on the Lua stack, up to this many, so that the table is made at its final
+ * size (growing a table re-inserts every key); a larger object goes on in a table of twice that. */
+#define OBJECT_BATCH 32
+
+/* Makes a table of the n key/value pairs on the stack above `base`, in their order (a repeated
+ * key keeps its last value), and leaves it at base + 1 in their place. */
+static void make_object(lua_State *L, int base, int n, int size) {
+  lua_createtable(L, 0, size);
+  int t = lua_gettop(L);
+  for (int i = 0; i < n; i++) {
+    lua_pushvalue(L, base + 2 * i + 1);
+    lua_pushvalue(L, base + 2 * i + 2);
+    lua_rawset(L, t);
+  }
+  lua_replace(L, base + 1);
+  lua_settop(L, base + 1);
+}
+
 static int parse_object(dec *d) {
   if (enter(d)) return -1;
   lua_State *L = d->L;
-  lua_createtable(L, 0, 4);
+  luaL_checkstack(L, 2 * OBJECT_BATCH + 2, "JSON object");
   d->p++; /* { */
   skip_ws(d);
   if (d->p < d->end && *d->p == '}') {
     d->p++;
     d->depth--;
+    lua_createtable(L, 0, 0);
     return 0;
   }
+  int base = lua_gettop(L), n = 0, made = 0; /* made: the table is at base + 1, members go straight in */
   for (;;) {
     skip_ws(d);
     if (d->p >= d->end || *d->p != '"') return fail(d, "expected a string key in object");
@@ -236,13 +259,19 @@ static int parse_object(dec *d) {
     d->p++;
     skip_ws(d);
     if (parse_value(d)) return -1;
-    lua_rawset(L, -3);
+    if (made) {
+      lua_rawset(L, base + 1);
+    } else if (++n == OBJECT_BATCH) {
+      make_object(L, base, n, 2 * OBJECT_BATCH);
+      made = 1;
+    }
     skip_ws(d);
     if (d->p >= d->end) return fail(d, "unterminated object");
     if (*d->p == '}') break;
     if (*d->p != ',') return fail(d, "expected ',' or '}' in object");
     d->p++;
   }
+  if (!made) make_object(L, base, n, n);
   d->p++;
   d->depth--;
   return 0;

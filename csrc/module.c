@@ -1,4 +1,6 @@
-/* luaopen_jumpcloud_core: the transport core of jumpcloud-lua. Sets no globals. */
+/* luaopen_jumpcloud_core_impl: the transport core of jumpcloud-lua, loaded by csrc/loader.c (the
+ * module jumpcloud.core) with lazy binding; require("jumpcloud.core_impl") works too. Sets no
+ * globals. */
 #define _POSIX_C_SOURCE 200809L
 #include <curl/curl.h>
 #include <errno.h>
@@ -22,7 +24,13 @@ static int l_sleep(lua_State *L) {
   return 0;
 }
 
-int luaopen_jumpcloud_core(lua_State *L) {
+static const char MODULE_KEY = 0; /* registry key of the module table of this Lua state */
+
+int luaopen_jumpcloud_core_impl(lua_State *L) {
+  /* Opened twice in one state (as jumpcloud.core and as jumpcloud.core_impl), it is one module:
+   * a second set of client methods would drop the ones the Lua layer added to the first. */
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &MODULE_KEY) == LUA_TTABLE) return 1;
+  lua_pop(L, 1);
   static int curl_ready = 0;
   if (!curl_ready) {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return luaL_error(L, "cannot initialise libcurl");
@@ -40,5 +48,7 @@ int luaopen_jumpcloud_core(lua_State *L) {
   jc_client_register(L);
   jc_json_register(L);
   jc_encode_register(L);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &MODULE_KEY);
   return 1;
 }

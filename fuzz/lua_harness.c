@@ -18,7 +18,7 @@
 #define GC_EVERY 4096
 #define LUA_HEAP_MAX_KB (16 * 1024)
 
-int luaopen_jumpcloud_core(lua_State *L);
+int luaopen_jumpcloud_core_impl(lua_State *L);
 
 static lua_State *L;
 static int check_ref = LUA_NOREF;
@@ -32,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   /* cjson (and dkjson for the JSON checker) from the system, whatever LUA_CPATH says */
   if (luaL_dostring(L, "package.cpath = '/usr/lib/x86_64-linux-gnu/lua/5.4/?.so;' .. package.cpath\n"
                        "package.path = '/usr/share/lua/5.4/?.lua;' .. package.path")) abort();
-  luaL_requiref(L, "jumpcloud.core", luaopen_jumpcloud_core, 0);
+  luaL_requiref(L, "jumpcloud.core", luaopen_jumpcloud_core_impl, 0);
   const char *dir = getenv("FUZZ_LUA_DIR");
   lua_pushfstring(L, "%s/%s", dir ? dir : FUZZ_DIR, CHECKER);
   if (luaL_loadfile(L, lua_tostring(L, -1)) != LUA_OK) {

@@ -6,7 +6,6 @@
 -- local resp = assert(c:request("GET", "/policygroups", { query = { limit = 10 } }))
 local core = require "jumpcloud.core"
 local client = require "jumpcloud.client"
-local errors = require "jumpcloud.errors"
 
 local M = {
   _VERSION = core.VERSION,
@@ -16,16 +15,20 @@ local M = {
   array = core.array,
   is_array = core.is_array,
   json = { encode = core.json_encode, decode = core.json_decode },
-  errors = errors,
-  is_error = errors.is,
   new = client.new,
 }
 
--- jumpcloud.filter is loaded on first use
+-- Loaded on first use: jumpcloud.filter, jumpcloud.errors (and is_error with it).
+local LAZY = {
+  filter = function() return require "jumpcloud.filter" end,
+  errors = function() return require "jumpcloud.errors" end,
+  is_error = function() return require("jumpcloud.errors").is end,
+}
 return setmetatable(M, { __index = function(t, k)
-  if k == "filter" then
-    local filter = require "jumpcloud.filter"
-    rawset(t, k, filter)
-    return filter
+  local load = LAZY[k]
+  if load then
+    local v = load()
+    rawset(t, k, v)
+    return v
   end
 end })

@@ -3,14 +3,15 @@
 -- parallel paging, so every request behaves the same.
 -- @module jumpcloud.transport
 local core = require "jumpcloud.core"
-local errors = require "jumpcloud.errors"
 local retry = require "jumpcloud.retry"
 
 local type, pairs, tostring, format = type, pairs, tostring, string.format
 
 local M = {}
 
--- jumpcloud.url is needed only for full URLs (following a Link): loaded then.
+-- Loaded when first needed: jumpcloud.errors when a call fails, jumpcloud.url for full URLs
+-- (following a Link); a script that only succeeds never compiles them.
+local function errors() return require "jumpcloud.errors" end
 local function url_util() return require "jumpcloud.url" end
 
 local byte, SLASH = string.byte, string.byte("/")
@@ -33,9 +34,10 @@ end
 -- Builds the error of an HTTP status >= 300.
 local function http_error(method, url, resp, body)
   local status = resp.status
-  return errors.new({
-    kind = "http", status = status, code = errors.status_code(status),
-    message = errors.message_from(body) or ("HTTP " .. status),
+  local E = errors()
+  return E.new({
+    kind = "http", status = status, code = E.status_code(status),
+    message = E.message_from(body) or ("HTTP " .. status),
     method = method, url = url, body = body, headers = resp.headers,
     request_id = resp.headers["x-request-id"],
   })
@@ -52,7 +54,7 @@ end
 
 local function finish_error(client, err)
   for k, v in pairs(err) do err[k] = scrub(client, v, 0) end
-  return errors.new(err)
+  return errors().new(err)
 end
 
 --- Turns what the core answered for one attempt into the response, or nil and the fields of an
