@@ -2,6 +2,7 @@
 -- Usage: lua5.4 bench/client_binding.lua WORKLOAD BASE_URL N [CONCURRENCY]
 --   small N     client:request GET /policygroups/<id>, N times (concurrent: client:batch, 1,000 a call)
 --   pages N     client:request GET /policies?limit=100&skip=S (concurrent: client:batch, 64 pages a call)
+--   pages-raw N the same, sequential, bodies kept as bytes (raw = true): like for like with the curl CLI
 --   iterate 0   for p in client.policies:each{limit = 100[, concurrency = C]} until the server's total
 -- Prints one JSON line: wall and CPU (os.clock: user + sys) seconds of the request loop only.
 local jumpcloud = require "jumpcloud"
@@ -50,6 +51,12 @@ elseif workload == "pages" then
       local resp = assert(client:request("GET", "/policies", { query = page_query(i) }))
       requests, records = requests + 1, records + #resp.body
     end
+  end
+elseif workload == "pages-raw" then
+  for i = 0, n - 1 do
+    local resp = assert(client:request("GET", "/policies", { query = page_query(i), raw = true }))
+    assert(type(resp.body) == "string")
+    requests = requests + 1
   end
 elseif workload == "iterate" then
   for _ in client.policies:each({ limit = PAGE, concurrency = conc }) do records = records + 1 end

@@ -50,6 +50,7 @@ CLIENTS = {
     "floor+cjson": [os.path.join(OUT, "floor-cjson")],
     "binding": LUA + ["bench/client_binding.lua"],
     "binding c=8": LUA + ["bench/client_binding.lua"],
+    "binding raw": LUA + ["bench/client_binding.lua"],
     "lua-http": LUA + ["bench/client_luahttp.lua"],
     "requests": [PYTHON, "bench/client_requests.py"],
     "urllib3": [PYTHON, "bench/client_urllib3.py"],
@@ -61,6 +62,7 @@ LABELS = {
     "floor+cjson": "floor+cjson: C + libcurl + lua-cjson",
     "binding": "**jumpcloud-lua**, sequential",
     "binding c=8": "**jumpcloud-lua**, concurrency 8",
+    "binding raw": "**jumpcloud-lua**, sequential, raw bodies (no JSON)",
     "lua-http": "lua-http + lua-cjson",
     "requests": "Python requests (Session)",
     "urllib3": "Python urllib3 (PoolManager)",
@@ -194,7 +196,7 @@ def measure(client, workload, base, n, env, startup=False):
         finally:
             os.unlink(cfg)
         return {"wall": u.wall, "cpu": u.cpu, "requests": n, "records": None, "rss_kb": u.maxrss_kb}
-    argv = CLIENTS[client] + [workload, base, str(n)]
+    argv = CLIENTS[client] + [workload + ("-raw" if client == "binding raw" else ""), base, str(n)]
     if client == "binding c=8":
         argv.append("8")
     u, text = spawn(argv, env)
@@ -221,7 +223,7 @@ def workloads(nginx, mock_root):
         w("small", "20,000 small GETs", "small", api, SMALL_N, SMALL_N, None,
           every[:1] + ["floor+cjson"] + every[1:], "floor"),
         w("pages", "2,000 pages of 100 records", "pages", api, PAGES_N, PAGES_N, PAGES_N * PAGE,
-          ["floor"] + json_clients + ["curl CLI"], "floor+cjson"),
+          ["floor"] + json_clients + ["binding raw", "curl CLI"], "floor+cjson"),
         w("iter100k", "iterate 100,000 records", "iterate", "%s/t%d/api/v2" % (nginx, ITER_BIG), 0,
           ITER_BIG // PAGE, ITER_BIG, json_clients, "floor+cjson"),
         w("iter10k", "iterate 10,000 records", "iterate", "%s/t%d/api/v2" % (nginx, ITER_SMALL), 0,
@@ -237,7 +239,7 @@ def workloads(nginx, mock_root):
 
 def check(key, client, r, want_requests, want_records):
     """Every client made the requests asked for and, when it decodes, saw every record."""
-    decodes = client not in ("floor", "curl CLI")
+    decodes = client not in ("floor", "curl CLI", "binding raw")
     if r["requests"] != want_requests or (want_records is not None and decodes and r["records"] != want_records):
         raise SystemExit("%s/%s: made %s requests and saw %s records, expected %s and %s"
                          % (key, client, r["requests"], r["records"], want_requests, want_records))
@@ -306,10 +308,13 @@ def targets(wls, rows, samples):
         key, clients = wl["key"], wl["clients"]
         if key == "startup":
             continue
-        for c in ("binding", "binding c=8"):
+        for c in ("binding", "binding c=8", "binding raw"):
             if c not in clients:
                 continue
             rivals = [o for o in RIVALS if o in clients]
+            if "binding raw" in clients:
+                # like for like: the curl CLI does not decode, so it is compared with raw bodies
+                rivals = ["curl CLI"] if c == "binding raw" else [o for o in rivals if o != "curl CLI"]
             behind = [o for o in rivals if r[(key, o)]["cpu_us"] <= r[(key, c)]["cpu_us"]]
             text = "CPU ahead of %s" % ", ".join(rivals)
             if behind:
