@@ -13,13 +13,66 @@
 #include <strings.h>
 #include "jc.h"
 
+/* Object keys repeat (a page of 100 records has ~1,800 keys, ~20 distinct ones). Interning a key
+ * makes Lua hash every byte of it and, once the last page is collected, allocate it again; this
+ * direct-mapped cache, kept per Lua state, finds it with one short compare instead. It holds the
+ * strings (in its user value) so the byte pointers stay valid. Only short (interned) strings. */
+#define KEY_SLOTS 256
+#define KEY_MAX_LEN 40
+typedef struct key_cache {
+  const char *s[KEY_SLOTS];
+  size_t len[KEY_SLOTS]; /* 0: empty */
+} key_cache;
+static const char KEY_CACHE_KEY = 0; /* its registry key */
+
 typedef struct dec {
   lua_State *L;
   const char *start, *p, *end;
   int depth;
   int array_mt;    /* stack index of the jumpcloud.array metatable */
+  key_cache *keys; /* the cache, and the stack index of the table of its strings */
+  int key_strings;
   const char *err; /* what went wrong, at p */
 } dec;
+
+/* Pushes the key cache's table of strings and returns the cache (made on first use). */
+static key_cache *push_key_cache(lua_State *L) {
+  key_cache *k;
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_CACHE_KEY) == LUA_TUSERDATA) {
+    k = lua_touserdata(L, -1);
+  } else {
+    lua_pop(L, 1);
+    k = lua_newuserdatauv(L, sizeof *k, 1);
+    memset(k, 0, sizeof *k);
+    lua_createtable(L, KEY_SLOTS, 0);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_CACHE_KEY);
+  }
+  lua_getiuservalue(L, -1, 1);
+  lua_remove(L, -2); /* the registry keeps the userdata */
+  return k;
+}
+
+static void push_key(dec *d, const char *s, size_t n) {
+  lua_State *L = d->L;
+  if (n == 0 || n > KEY_MAX_LEN) {
+    lua_pushlstring(L, s, n);
+    return;
+  }
+  unsigned h = ((unsigned)n * 131u + (unsigned char)s[0] * 31u + (unsigned char)s[n / 2] * 7u +
+                (unsigned char)s[n - 1]) & (KEY_SLOTS - 1);
+  key_cache *k = d->keys;
+  if (k->len[h] == n && memcmp(k->s[h], s, n) == 0) {
+    lua_rawgeti(L, d->key_strings, (lua_Integer)h + 1);
+    return;
+  }
+  lua_pushlstring(L, s, n);
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, d->key_strings, (lua_Integer)h + 1); /* the slot's old string may go now */
+  k->s[h] = lua_tostring(L, -1);
+  k->len[h] = n;
+}
 
 static int fail(dec *d, const char *what) {
   d->err = what;
@@ -75,8 +128,8 @@ static int parse_unicode(dec *d, luaL_Buffer *b) {
   return 0;
 }
 
-/* A string at p (just after its opening quote): pushes it. */
-static int parse_string(dec *d) {
+/* A string at p (just after its opening quote): pushes it; an object key goes through the cache. */
+static int parse_string(dec *d, int is_key) {
   /* the usual case, no escape at all: one fast scan for the closing quote, one for a backslash */
   const char *s = memchr(d->p, '"', (size_t)(d->end - d->p));
   if (!s) s = d->end;
@@ -84,7 +137,8 @@ static int parse_string(dec *d) {
   if (bs) s = bs;
   if (s >= d->end) return fail(d, "unterminated string");
   if (*s == '"') {
-    lua_pushlstring(d->L, d->p, (size_t)(s - d->p));
+    if (is_key) push_key(d, d->p, (size_t)(s - d->p));
+    else lua_pushlstring(d->L, d->p, (size_t)(s - d->p));
     d->p = s + 1;
     return 0;
   }
@@ -190,29 +244,49 @@ static int enter(dec *d) {
   return 0;
 }
 
+/* Array elements wait on the Lua stack, up to this many, so that the table is made at its final
+ * size (an empty array costs no array part; a growing one is copied at each doubling). */
+#define ARRAY_BATCH 32
+
+/* Makes an array of the n values on the stack above `base` and leaves it at base + 1. */
+static void make_array(dec *d, int base, int n, int size) {
+  lua_State *L = d->L;
+  lua_createtable(L, size, 0);
+  lua_pushvalue(L, d->array_mt);
+  lua_setmetatable(L, -2);
+  lua_insert(L, base + 1);
+  for (int i = n; i >= 1; i--) lua_rawseti(L, base + 1, i); /* pops the top one */
+}
+
 static int parse_array(dec *d) {
   if (enter(d)) return -1;
   lua_State *L = d->L;
-  lua_createtable(L, 4, 0);
-  lua_pushvalue(L, d->array_mt);
-  lua_setmetatable(L, -2);
+  luaL_checkstack(L, ARRAY_BATCH + 2, "JSON array");
+  int base = lua_gettop(L), n = 0, made = 0; /* made: the table is at base + 1, values go straight in */
   d->p++; /* [ */
   skip_ws(d);
   if (d->p < d->end && *d->p == ']') {
     d->p++;
     d->depth--;
+    make_array(d, base, 0, 0);
     return 0;
   }
-  for (lua_Integer i = 1;; i++) {
+  for (;;) {
     skip_ws(d);
     if (parse_value(d)) return -1;
-    lua_rawseti(L, -2, i);
+    if (made) {
+      lua_rawseti(L, base + 1, ++n);
+    } else if (++n == ARRAY_BATCH) {
+      make_array(d, base, n, 2 * ARRAY_BATCH);
+      made = 1;
+    }
     skip_ws(d);
     if (d->p >= d->end) return fail(d, "unterminated array");
     if (*d->p == ']') break;
     if (*d->p != ',') return fail(d, "expected ',' or ']' in array");
     d->p++;
   }
+  if (!made) make_array(d, base, n, n);
   d->p++;
   d->depth--;
   return 0;
@@ -253,7 +327,7 @@ static int parse_object(dec *d) {
     skip_ws(d);
     if (d->p >= d->end || *d->p != '"') return fail(d, "expected a string key in object");
     d->p++;
-    if (parse_string(d)) return -1;
+    if (parse_string(d, 1)) return -1;
     skip_ws(d);
     if (d->p >= d->end || *d->p != ':') return fail(d, "expected ':' after an object key");
     d->p++;
@@ -282,7 +356,7 @@ static int parse_value(dec *d) {
   switch (*d->p) {
     case '{': return parse_object(d);
     case '[': return parse_array(d);
-    case '"': d->p++; return parse_string(d);
+    case '"': d->p++; return parse_string(d, 0);
     case 't': if (literal(d, "true", 4)) return -1; lua_pushboolean(d->L, 1); return 0;
     case 'f': if (literal(d, "false", 5)) return -1; lua_pushboolean(d->L, 0); return 0;
     case 'n': if (literal(d, "null", 4)) return -1; lua_pushlightuserdata(d->L, NULL); return 0;
@@ -295,9 +369,11 @@ static int parse_value(dec *d) {
 /* Decodes the n bytes at s: pushes the value and returns 0, or pushes the error message and
  * returns -1. Reads s in place (a response body straight from libcurl's buffer: no copy). */
 int jc_json_decode_buf(lua_State *L, const char *s, size_t n) {
+  luaL_checkstack(L, 4, "JSON");
+  int base = lua_gettop(L) + 1;
   luaL_getmetatable(L, JC_ARRAY_MT);
-  int base = lua_gettop(L);
-  dec d = {L, s, s, s + n, 0, base, NULL};
+  key_cache *keys = push_key_cache(L);
+  dec d = {L, s, s, s + n, 0, base, keys, base + 1, NULL};
   skip_ws(&d);
   int rc = parse_value(&d);
   if (rc == 0) {
@@ -305,7 +381,8 @@ int jc_json_decode_buf(lua_State *L, const char *s, size_t n) {
     if (d.p < d.end) rc = fail(&d, "unexpected content after the document");
   }
   if (rc == 0) {
-    lua_remove(L, base); /* the metatable */
+    lua_replace(L, base); /* over the metatable; the key strings go */
+    lua_settop(L, base);
     return 0;
   }
   lua_settop(L, base - 1);

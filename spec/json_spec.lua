@@ -72,6 +72,25 @@ describe("JSON decoding", function()
     end
   end)
 
+  it("keeps keys right through the key cache: thousands of keys, evictions, collections between", function()
+    -- more distinct keys than the cache has slots, many of the same length and ends (they
+    -- collide), repeated in later documents after a full collection, and arrays longer than the
+    -- elements the decoder gathers before it makes the table
+    local parts, arr = {}, {}
+    for i = 1, 3000 do parts[#parts + 1] = string.format('"k%05dz":%d', i, i) end
+    for i = 1, 100 do arr[#arr + 1] = string.format('{"id":%d,"k%05dz":"v"}', i, i) end
+    local text = "{" .. table.concat(parts, ",") .. ',"list":[' .. table.concat(arr, ",") .. "]}"
+    for _ = 1, 3 do
+      same(core.json_decode(text), cjson.decode(text))
+      collectgarbage()
+    end
+    for n = 0, 70 do -- every array length around the gathering size
+      local items = {}
+      for i = 1, n do items[i] = tostring(i) end
+      same(core.json_decode("[" .. table.concat(items, ",") .. "]"), cjson.decode("[" .. table.concat(items, ",") .. "]"))
+    end
+  end)
+
   it("keeps what cjson loses: 64-bit integers, empty arrays, integral floats as integers", function()
     local v = core.json_decode('{"big":9223372036854775807,"neg":-9223372036854775808,"e":[],"one":1.0,"k":2e3}')
     assert.are.equal(math.maxinteger, v.big)
