@@ -1,7 +1,9 @@
 -- The binding's side of the benchmark: jumpcloud-lua against the bench server.
 -- Usage: lua5.4 bench/client_binding.lua WORKLOAD BASE_URL N [CONCURRENCY]
 --   small N     client:request GET /policygroups/<id>, N times (concurrent: client:batch, 1,000 a call)
---   pages N     client:request GET /policies?limit=100&skip=S (concurrent: client:batch, 64 pages a call)
+--   pages N     client:request GET /policies?limit=100&skip=S (concurrent: client:batch, 16 pages a
+--               call: a batch holds every decoded page until it returns, and 64 at a time (~25 MB)
+--               cost more in heap growth than the transfers themselves)
 --   pages-raw N the same, sequential, bodies kept as bytes (raw = true): like for like with the curl CLI
 --   iterate 0   for p in client.policies:each{limit = 100[, concurrency = C]} until the server's total
 -- Prints one JSON line: wall and CPU (os.clock: user + sys) seconds of the request loop only.
@@ -45,7 +47,7 @@ if workload == "small" then
   end
 elseif workload == "pages" then
   if conc then
-    batched(n, 64, function(i) return { "GET", "/policies", query = page_query(i) } end)
+    batched(n, 16, function(i) return { "GET", "/policies", query = page_query(i) } end)
   else
     for i = 0, n - 1 do
       local resp = assert(client:request("GET", "/policies", { query = page_query(i) }))

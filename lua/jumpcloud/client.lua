@@ -4,10 +4,10 @@
 -- @module jumpcloud.client
 local core = require "jumpcloud.core"
 local transport = require "jumpcloud.transport"
-local retry = require "jumpcloud.retry"
 
 -- Loaded on first use, so that a script that only makes requests starts fast.
 local function executor() return require "jumpcloud.executor" end
+local function retry() return require "jumpcloud.retry" end
 
 local type, tostring, getenv, format = type, tostring, os.getenv, string.format
 
@@ -15,6 +15,17 @@ local M = {}
 local methods = core.methods
 
 M.DEFAULT_BASE_URL = "https://console.jumpcloud.com/api/v2"
+
+--- The retry policy of a client made without the `retry` option (`jumpcloud.retry` explains the
+-- fields, and is where they are checked; it is loaded only when a call may be retried).
+M.RETRY_DEFAULTS = {
+  attempts = 4,        -- the first attempt and 3 retries
+  base_delay = 0.5,    -- seconds; the n-th retry waits up to base_delay * 2^(n-1)
+  max_delay = 30,      -- cap of one wait
+  deadline = 120,      -- seconds for the whole call, waits included
+  unsafe = false,      -- true: retry POST and PATCH like the others
+  statuses = { [429] = true, [502] = true, [503] = true, [504] = true },
+}
 -- Short on purpose: libcurl 7.88 writes every header line byte by byte, and this one goes on every request.
 M.USER_AGENT = "jumpcloud-lua/" .. core.VERSION
 
@@ -105,7 +116,8 @@ function M.new(opts)
   local state = core.state(client)
   state.base_url = base_url:gsub("/+$", "")
   state.org_id = org_id
-  state.retry = retry.policy(retry.DEFAULTS, opts.retry, 2)
+  if opts.retry == nil then state.retry = M.RETRY_DEFAULTS
+  else state.retry = retry().policy(M.RETRY_DEFAULTS, opts.retry, 2) end
   state.timeout = opts.timeout or 60
   -- JSON pages compress 5 to 10 times; a single object gains nothing and the header line costs
   -- every request libcurl's time, so by default only list pages ask for gzip.

@@ -68,5 +68,31 @@ function M.message_from(body)
   return nil
 end
 
+--- The error of an HTTP status of 300 or above, from the attempt's response.
+function M.from_status(method, url, resp)
+  local status, body = resp.status, resp.body
+  return M.new({
+    kind = "http", status = status, code = M.status_code(status),
+    message = M.message_from(body) or ("HTTP " .. status),
+    method = method, url = url, body = body, headers = resp.headers,
+    request_id = resp.headers["x-request-id"],
+  })
+end
+
+-- Scrubs the API key from every string an error carries (servers can echo it back).
+local function scrub(client, value, depth)
+  if type(value) == "string" then return client:redact(value) end
+  if type(value) == "table" and depth < 32 then
+    for k, v in pairs(value) do value[k] = scrub(client, v, depth + 1) end
+  end
+  return value
+end
+
+--- The error a call returns, from its fields, with `client`'s API key scrubbed from them.
+function M.finish(client, fields)
+  for k, v in pairs(fields) do fields[k] = scrub(client, v, 0) end
+  return M.new(fields)
+end
+
 M.Error = Error
 return M

@@ -9,14 +9,9 @@ local type, format, floor, min = type, string.format, math.floor, math.min
 
 local M = {}
 
-M.DEFAULTS = {
-  attempts = 4,        -- the first attempt and 3 retries
-  base_delay = 0.5,    -- seconds; the n-th retry waits up to base_delay * 2^(n-1)
-  max_delay = 30,      -- cap of one wait
-  deadline = 120,      -- seconds for the whole call, waits included
-  unsafe = false,      -- true: retry POST and PATCH like the others
-  statuses = { [429] = true, [502] = true, [503] = true, [504] = true },
-}
+--- The defaults: `jumpcloud.client.RETRY_DEFAULTS` (there, so that a client that never retries
+-- does not load this module).
+M.DEFAULTS = require("jumpcloud.client").RETRY_DEFAULTS
 
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true, OPTIONS = true }
 

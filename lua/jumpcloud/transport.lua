@@ -3,15 +3,17 @@
 -- parallel paging, so every request behaves the same.
 -- @module jumpcloud.transport
 local core = require "jumpcloud.core"
-local retry = require "jumpcloud.retry"
 
 local type, pairs, tostring, format = type, pairs, tostring, string.format
+local perform = core.methods.perform -- called directly: a method call would go through __index
 
 local M = {}
 
--- Loaded when first needed: jumpcloud.errors when a call fails, jumpcloud.url for full URLs
--- (following a Link); a script that only succeeds never compiles them.
+-- Loaded when first needed: jumpcloud.errors when a call fails, jumpcloud.retry when it may be
+-- retried (or a call brings its own policy), jumpcloud.url for full URLs (following a Link); a
+-- script whose calls succeed never compiles them.
 local function errors() return require "jumpcloud.errors" end
+local function retry() return require "jumpcloud.retry" end
 local function url_util() return require "jumpcloud.url" end
 
 local byte, SLASH = string.byte, string.byte("/")
@@ -31,32 +33,6 @@ local function correlation_id(req)
   return id
 end
 
--- Builds the error of an HTTP status >= 300.
-local function http_error(method, url, resp, body)
-  local status = resp.status
-  local E = errors()
-  return E.new({
-    kind = "http", status = status, code = E.status_code(status),
-    message = E.message_from(body) or ("HTTP " .. status),
-    method = method, url = url, body = body, headers = resp.headers,
-    request_id = resp.headers["x-request-id"],
-  })
-end
-
--- Scrubs the API key from every string an error carries (servers can echo it back).
-local function scrub(client, value, depth)
-  if type(value) == "string" then return client:redact(value) end
-  if type(value) == "table" and depth < 32 then
-    for k, v in pairs(value) do value[k] = scrub(client, v, depth + 1) end
-  end
-  return value
-end
-
-local function finish_error(client, err)
-  for k, v in pairs(err) do err[k] = scrub(client, v, 0) end
-  return errors().new(err)
-end
-
 --- Turns what the core answered for one attempt into the response, or nil and the fields of an
 -- error (not yet an error object): maps JSON that does not parse and statuses of 300 and above
 -- to errors. The core has already decoded the JSON bodies asked for.
@@ -73,7 +49,7 @@ function M.interpret(req, resp, terr)
     end
   end
   if status >= 300 then
-    local e = http_error(req.method, req.url, resp, resp.body)
+    local e = errors().from_status(req.method, req.url, resp)
     e.time, e.bytes = resp.time, resp.bytes
     return nil, e
   end
@@ -99,10 +75,11 @@ function M.after_attempt(self, req, n, resp, err)
   if resp then
     resp.attempts, resp.correlation_id = n, req.correlation_id -- set when an event or a retry made one
     if not state.on_event then return nil end
-  elseif policy and n < policy.attempts and retry.retryable(policy, req.method, err) then
-    wait = retry.retry_after((err.headers or {})["retry-after"], os.time()) or retry.backoff(policy, n, math.random)
+  elseif policy and n < policy.attempts and retry().retryable(policy, req.method, err) then
+    local R = retry()
+    wait = R.retry_after((err.headers or {})["retry-after"], os.time()) or R.backoff(policy, n, math.random)
     if state.clock() + wait > req.deadline then
-      err.gave_up = "the next wait (" .. retry.describe(wait) .. ") would pass the deadline"
+      err.gave_up = "the next wait (" .. R.describe(wait) .. ") would pass the deadline"
       wait = nil
     end
   end
@@ -114,7 +91,7 @@ end
 function M.failure(self, req, n, err)
   err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, correlation_id(req)
   err.time, err.bytes = nil, nil
-  return finish_error(self, err)
+  return errors().finish(self, err)
 end
 
 --- The timeout of the next attempt: the rest of the call's deadline (nil: the client's timeout).
@@ -129,7 +106,7 @@ function M.send(self, req)
     n = n + 1
     -- the first attempt has the whole span: no need to read the clock again
     local timeout = n == 1 and req.span or M.attempt_timeout(req)
-    local resp, err = M.interpret(req, self:perform(req.method, req.url, req.headers, req.body, req.to_file, timeout,
+    local resp, err = M.interpret(req, perform(self, req.method, req.url, req.headers, req.body, req.to_file, timeout,
       req.decode, req.gzip))
     local wait = M.after_attempt(self, req, n, resp, err)
     if resp then return resp end
@@ -202,7 +179,7 @@ function M.build(self, method, path, opts, level)
   if to_file ~= nil and type(to_file) ~= "string" then error("bad option 'to_file' (string expected)", level) end
   local policy, span = state.retry, state.span
   if opts.retry ~= nil then
-    policy = retry.policy(policy, opts.retry, level)
+    policy = retry().policy(policy, opts.retry, level)
     span = policy and math.min(policy.deadline, state.timeout)
   end
   return {
