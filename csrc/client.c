@@ -168,13 +168,21 @@ static int l_tostring(lua_State *L) {
   return 1;
 }
 
-/* Methods first (C ones and those the Lua layer adds), then the per-client state table. */
+/* The key, in the state table, of the table that makes client.policies and the others on first
+ * use (core.RESOURCES in Lua): a light userdata, so that no field name of the client reaches it. */
+static const char RESOURCES_KEY = 0;
+
+/* Methods first (C ones and those the Lua layer adds), then the per-client state table (plain:
+ * a request reading an unset option runs no metamethod), then the resources. */
 static int l_index(lua_State *L) {
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   lua_getiuservalue(L, 1, 1);
   lua_pushvalue(L, 2);
-  lua_gettable(L, -2); /* not raw: the state table makes resources on first use */
+  if (lua_rawget(L, -2) != LUA_TNIL) return 1;
+  if (lua_rawgetp(L, -2, &RESOURCES_KEY) != LUA_TTABLE) return lua_pushnil(L), 1;
+  lua_pushvalue(L, 2);
+  lua_gettable(L, -2); /* not raw: its __index makes the resource */
   return 1;
 }
 
@@ -213,4 +221,6 @@ void jc_client_register(lua_State *L) {
   lua_pop(L, 1);
   static const luaL_Reg fns[] = {{"new", l_new}, {"state", l_state}, {"is_open", l_is_open}, {NULL, NULL}};
   luaL_setfuncs(L, fns, 0);
+  lua_pushlightuserdata(L, (void *)&RESOURCES_KEY);
+  lua_setfield(L, mod, "RESOURCES");
 }

@@ -57,6 +57,12 @@ enum { JC_DECODE_NONE = 0, JC_DECODE_ALL = 1, JC_DECODE_ERRORS = 2 };
 typedef struct jc_transfer {
   CURL *easy;
   struct curl_slist *headers; /* this request's header list */
+  /* What the handle is already set to, so that a run of like requests sets no option twice:
+   * the header list CURLOPT_HTTPHEADER points to, the timeout, a plain GET (no body, no
+   * custom verb), and whether CURLOPT_POSTFIELDS points to a caller's body. */
+  const struct curl_slist *set_headers;
+  long set_timeout_ms;
+  int set_plain_get, set_body;
   jc_buf body, head;
   size_t max_body;
   int overflow;               /* 1: body over max_body, 2: header block too large */

@@ -86,10 +86,16 @@ void jc_transfer_reset(jc_transfer *t) {
   t->file = NULL;
   free(t->file_path);
   t->file_path = NULL;
-  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
-  curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, NULL);
-  curl_slist_free_all(t->headers);
-  t->headers = NULL;
+  if (t->headers) { /* the handle must not point to a freed list */
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+    t->set_headers = NULL;
+    curl_slist_free_all(t->headers);
+    t->headers = NULL;
+  }
+  if (t->set_body) { /* nor to a body Lua may collect (this makes the handle's method POST) */
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, NULL);
+    t->set_body = t->set_plain_get = 0;
+  }
   if (t->body.cap > KEEP_BUFFER_CAP) jc_buf_free(&t->body); /* do not pin a huge body */
   t->body.len = t->head.len = 0;
   t->overflow = t->body_started = t->file_error = 0;
@@ -154,10 +160,14 @@ struct curl_slist *jc_add_headers(lua_State *L, struct curl_slist *list, int t, 
 
 /* ---- one request ------------------------------------------------------- */
 
-static void set_method(CURL *e, const char *method, const char *body, size_t blen) {
+static void set_method(jc_transfer *t, const char *method, const char *body, size_t blen) {
+  CURL *e = t->easy;
+  int plain_get = !body && strcmp(method, "GET") == 0;
+  if (plain_get && t->set_plain_get) return; /* the handle is set for one already */
   curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
   curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); /* resets any earlier POST state */
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+  t->set_plain_get = plain_get;
   if (strcmp(method, "HEAD") == 0) {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     return;
@@ -165,6 +175,7 @@ static void set_method(CURL *e, const char *method, const char *body, size_t ble
   if (body) { /* the caller keeps the Lua string alive for the whole transfer: no copy */
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+    t->set_body = 1;
   }
   if (strcmp(method, "GET") != 0 && !(body && strcmp(method, "POST") == 0))
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
@@ -244,9 +255,16 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int f
     t->gzip = gzip;
   }
   curl_easy_setopt(t->easy, CURLOPT_URL, url);
-  curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, own ? list : c->defaults);
-  curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-  set_method(t->easy, method, body, blen);
+  const struct curl_slist *send = own ? list : c->defaults;
+  if (send != t->set_headers) {
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, send);
+    t->set_headers = send;
+  }
+  if (timeout_ms != t->set_timeout_ms) {
+    curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    t->set_timeout_ms = timeout_ms;
+  }
+  set_method(t, method, body, blen);
 }
 
 /* ---- results ----------------------------------------------------------- */
@@ -412,18 +430,14 @@ static void push_body(lua_State *L, jc_transfer *t, long status, const char *ct,
 static int push_response(lua_State *L, jc_transfer *t) {
   long status = current_status(t), connects = 0;
   curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
-  lua_createtable(L, 0, 12); /* room for the fields the Lua layer adds: no rehash */
+  /* status, headers, time, reused, bytes, body, and url and attempts from the Lua layer: 8
+   * fields, the hash part's size (one more doubles it) */
+  lua_createtable(L, 0, 8);
   int resp = lua_gettop(L);
   lua_pushinteger(L, status);
   lua_setfield(L, resp, "status");
   push_headers(L, t);
   lua_setfield(L, resp, "headers");
-  char *ct = NULL; /* the last response's Content-Type, without parsing the headers */
-  curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
-  if (ct) {
-    lua_pushstring(L, ct);
-    lua_setfield(L, resp, "content_type");
-  }
   set_time(L, t);
   lua_pushboolean(L, connects == 0);
   lua_setfield(L, resp, "reused");
@@ -434,6 +448,8 @@ static int push_response(lua_State *L, jc_transfer *t) {
   }
   lua_pushinteger(L, (lua_Integer)(streamed ? (size_t)t->file_bytes : t->body.len)); /* as received */
   lua_setfield(L, resp, "bytes");
+  char *ct = NULL; /* the last response's Content-Type, without parsing the headers */
+  curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
   push_body(L, t, status, ct, resp);
   return 1;
 }

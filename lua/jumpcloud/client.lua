@@ -125,8 +125,10 @@ function M.new(opts)
   -- a call's span: every attempt and wait within the retry deadline and the client's timeout
   state.span = state.retry and math.min(state.retry.deadline, state.timeout)
   state.sleep, state.clock, state.on_event = opts.sleep or core.sleep, opts.clock or core.now, opts.on_event
-  -- client.policies and the others are made on first use (and their modules loaded then)
-  setmetatable(state, { __index = function(t, name)
+  -- client.policies and the others are made on first use (and their modules loaded then). The
+  -- core's __index looks here after the methods and the state, which stays a plain table: a
+  -- request reading an unset option (org_id, on_event) runs no metamethod.
+  state[core.RESOURCES] = setmetatable({}, { __index = function(t, name)
     if not RESOURCE_SET[name] then return nil end
     local r = require("jumpcloud.resource").new(client, (require("jumpcloud.resources." .. name)))
     rawset(t, name, r)
@@ -147,7 +149,8 @@ end
 --   gzip-compressed answer or not, whatever the client's `gzip` option says)
 -- @treturn table response `{status, headers, body, attempts}`, JSON bodies decoded; or nil and an error
 function methods:request(method, path, opts)
-  return transport.send(self, transport.build(self, method, path, opts, 3))
+  local resp, err = transport.request(self, method, path, opts, 3) -- not a tail call: the error level counts this frame
+  return resp, err
 end
 
 --- Runs an operation of the reference by its operationId.

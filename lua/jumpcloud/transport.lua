@@ -99,31 +99,30 @@ function M.attempt_timeout(req)
   if req.deadline then return math.max(req.deadline - req.state.clock(), 0.001) end
 end
 
---- Sends a built request, retrying as its policy allows: the response, or nil and an error.
-function M.send(self, req)
-  local n = 0
+-- The retry loop after attempt `n` of `req` ended with `resp` or `err` (as the core answered).
+local function retry_loop(self, req, n, resp, err)
   while true do
-    n = n + 1
-    -- the first attempt has the whole span: no need to read the clock again
-    local timeout = n == 1 and req.span or M.attempt_timeout(req)
-    local resp, err = M.interpret(req, perform(self, req.method, req.url, req.headers, req.body, req.to_file, timeout,
-      req.decode, req.gzip))
+    resp, err = M.interpret(req, resp, err)
     local wait = M.after_attempt(self, req, n, resp, err)
     if resp then return resp end
     if not wait then return nil, M.failure(self, req, n, err) end
     req.state.sleep(wait)
+    n = n + 1
+    resp, err = perform(self, req.method, req.url, req.headers, req.body, req.to_file, M.attempt_timeout(req),
+      req.decode, req.gzip)
   end
 end
 
 local function bad_path(level) error("bad argument #2 to 'request' (path starting with '/' expected)", level + 1) end
 
---- Checks and assembles a request: `{method, url, headers, body, retry, ...}`. Raises on bad input.
-function M.build(self, method, path, opts, level)
+-- Checks the caller's arguments (raises on bad input) and returns the parts of the request:
+-- method, url, headers (only what this request adds to the client's: most add none), body,
+-- to_file, decode, gzip, retry policy, span (seconds for the whole call), operation.
+local function parts(state, open, method, path, opts, level)
   if type(method) ~= "string" then
     error("bad argument #1 to 'request' (string expected, got " .. type(method) .. ")", level)
   end
   if type(path) ~= "string" then bad_path(level) end
-  local state, open = core.state(self)
   local url
   if byte(path, 1) == SLASH then
     url = state.base_url .. path
@@ -138,13 +137,11 @@ function M.build(self, method, path, opts, level)
   method = METHODS[method] or method:upper()
   local org_id = state.org_id
   if opts == nil then -- most calls: nothing to check
-    local span = state.span
-    return { method = method, url = url, state = state, decode = method == "HEAD" and DECODE_NONE or DECODE_ALL,
-      headers = org_id and { ["x-org-id"] = org_id }, retry = state.retry, span = span,
-      deadline = span and state.clock() + span, gzip = state.gzip == true }
+    return method, url, org_id and { ["x-org-id"] = org_id }, nil, nil, method == "HEAD" and DECODE_NONE or DECODE_ALL,
+      state.gzip == true, state.retry, state.span, nil
   end
   if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
-  local headers -- only what this request adds to the client's headers (most add none)
+  local headers
   if org_id and opts.org_header ~= false then headers = { ["x-org-id"] = org_id } end
   if opts.headers ~= nil then
     if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", level) end
@@ -182,13 +179,42 @@ function M.build(self, method, path, opts, level)
     policy = retry().policy(policy, opts.retry, level)
     span = policy and math.min(policy.deadline, state.timeout)
   end
-  return {
-    method = method, url = url, headers = headers, body = body, state = state,
-    decode = method == "HEAD" and DECODE_NONE or opts.raw and DECODE_ERRORS or DECODE_ALL,
-    -- the call's deadline covers every attempt and wait: the retry deadline or the client's timeout
-    to_file = to_file, retry = policy, span = span, deadline = span and state.clock() + span,
-    operation = opts.operation, gzip = gzip,
-  }
+  return method, url, headers, body, to_file,
+    method == "HEAD" and DECODE_NONE or opts.raw and DECODE_ERRORS or DECODE_ALL, gzip, policy, span, opts.operation
+end
+
+-- The request as a table: what retries, events and errors need.
+local function as_table(state, method, url, headers, body, to_file, decode, gzip, policy, span, operation, deadline)
+  return { method = method, url = url, headers = headers, body = body, to_file = to_file, decode = decode, gzip = gzip,
+    retry = policy, span = span, deadline = deadline, operation = operation, state = state }
+end
+
+--- Checks and assembles a request for a flight: `{method, url, headers, body, retry, ...}`. Raises
+-- on bad input. Its deadline (every attempt and wait) starts now.
+function M.build(self, method, path, opts, level)
+  local state, open = core.state(self)
+  local m, url, headers, body, to_file, decode, gzip, policy, span, operation =
+    parts(state, open, method, path, opts, level + 1)
+  return as_table(state, m, url, headers, body, to_file, decode, gzip, policy, span, operation,
+    span and state.clock() + span)
+end
+
+--- Sends one request, retrying as its policy allows: the response, or nil and an error. Raises on
+-- bad input. The first attempt goes out straight from the arguments; the request becomes a table
+-- only when there is more to do than return a success (a retry, an error, an on_event hook).
+function M.request(self, method, path, opts, level)
+  local state, open = core.state(self)
+  local m, url, headers, body, to_file, decode, gzip, policy, span, operation =
+    parts(state, open, method, path, opts, level + 1)
+  local deadline = span and state.clock() + span -- every attempt and wait: the call's deadline
+  -- the first attempt has the whole span: no need to read the clock again
+  local resp, err = perform(self, m, url, headers, body, to_file, span or nil, decode, gzip)
+  if resp and not resp.decode_error and resp.status < 300 and not state.on_event then
+    resp.url, resp.attempts = url, 1
+    return resp
+  end
+  return retry_loop(self, as_table(state, m, url, headers, body, to_file, decode, gzip, policy, span, operation, deadline),
+    1, resp, err)
 end
 
 return M
