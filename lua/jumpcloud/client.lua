@@ -148,10 +148,8 @@ end
 --   table overriding the client's retry policy for this call), `gzip` (true or false: ask for a
 --   gzip-compressed answer or not, whatever the client's `gzip` option says)
 -- @treturn table response `{status, headers, body, attempts}`, JSON bodies decoded; or nil and an error
-function methods:request(method, path, opts)
-  local resp, err = transport.request(self, method, path, opts, 3) -- not a tail call: the error level counts this frame
-  return resp, err
-end
+-- @function request
+methods.request = transport.request
 
 --- Runs an operation of the reference by its operationId.
 -- @tparam string operation_id as the reference spells it, e.g. "PolicyGroups_listAll"

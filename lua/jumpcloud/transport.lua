@@ -113,6 +113,8 @@ local function retry_loop(self, req, n, resp, err)
   end
 end
 
+local NO_OPTIONS = {}
+
 local function bad_path(level) error("bad argument #2 to 'request' (path starting with '/' expected)", level + 1) end
 
 -- Checks the caller's arguments (raises on bad input) and returns the parts of the request:
@@ -136,10 +138,7 @@ local function parts(state, open, method, path, opts, level)
   if not open then error("attempt to use a closed jumpcloud.Client", level) end
   method = METHODS[method] or method:upper()
   local org_id = state.org_id
-  if opts == nil then -- most calls: nothing to check
-    return method, url, org_id and { ["x-org-id"] = org_id }, nil, nil, method == "HEAD" and DECODE_NONE or DECODE_ALL,
-      state.gzip == true, state.retry, state.span, nil
-  end
+  if opts == nil then opts = NO_OPTIONS end
   if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
   local headers
   if org_id and opts.org_header ~= false then headers = { ["x-org-id"] = org_id } end
@@ -200,12 +199,23 @@ function M.build(self, method, path, opts, level)
 end
 
 --- Sends one request, retrying as its policy allows: the response, or nil and an error. Raises on
--- bad input. The first attempt goes out straight from the arguments; the request becomes a table
--- only when there is more to do than return a success (a retry, an error, an on_event hook).
-function M.request(self, method, path, opts, level)
+-- bad input. It is the client's `request` method itself (no wrapper: a call frame less on every
+-- request), so its errors blame the caller at level 3 from `parts`. The first attempt goes out
+-- straight from the arguments; the request becomes a table only when there is more to do than
+-- return a success (a retry, an error, an on_event hook).
+function M.request(self, method, path, opts)
   local state, open = core.state(self)
-  local m, url, headers, body, to_file, decode, gzip, policy, span, operation =
-    parts(state, open, method, path, opts, level + 1)
+  local m, url, headers, body, to_file, decode, gzip, policy, span, operation
+  m = opts == nil and open and METHODS[method]
+  if m and type(path) == "string" and byte(path, 1) == SLASH then
+    -- the most common call (a known method, a path, no options) in a few steps: what `parts`
+    -- would make of it
+    local org_id = state.org_id
+    url, headers, decode, gzip, policy, span = state.base_url .. path, org_id and { ["x-org-id"] = org_id },
+      m == "HEAD" and DECODE_NONE or DECODE_ALL, state.gzip == true, state.retry, state.span
+  else
+    m, url, headers, body, to_file, decode, gzip, policy, span, operation = parts(state, open, method, path, opts, 3)
+  end
   local deadline = span and state.clock() + span -- every attempt and wait: the call's deadline
   -- the first attempt has the whole span: no need to read the clock again
   local resp, err = perform(self, m, url, headers, body, to_file, span or nil, decode, gzip)
