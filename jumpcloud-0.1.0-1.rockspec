@@ -23,6 +23,7 @@ build = {
       libdirs = { "$(CURL_LIBDIR)" },
     },
     ["jumpcloud"] = "lua/jumpcloud/init.lua",
+    ["jumpcloud.attempt"] = "lua/jumpcloud/attempt.lua",
     ["jumpcloud.batch"] = "lua/jumpcloud/batch.lua",
     ["jumpcloud.client"] = "lua/jumpcloud/client.lua",
     ["jumpcloud.errors"] = "lua/jumpcloud/errors.lua",

@@ -2,7 +2,7 @@
 -- same retries and deadline as a single call. `batch` and parallel paging are built on it.
 -- @module jumpcloud.flight
 local core = require "jumpcloud.core"
-local transport = require "jumpcloud.transport"
+local attempt = require "jumpcloud.attempt"
 
 local M = {}
 local Flight = {}
@@ -21,7 +21,7 @@ local function start(self, entry)
   entry.id, entry.attempt = next_id, entry.attempt + 1
   local req = entry.req
   self.client:multi_add(next_id, req.method, req.url, req.headers, req.body, req.to_file,
-    transport.attempt_timeout(req), req.decode, req.gzip)
+    attempt.timeout(req), req.decode, req.gzip)
   self.running[next_id] = entry
 end
 
@@ -57,8 +57,8 @@ local function absorb(self, finished)
   for _, f in ipairs(finished) do
     local e = self.running[f.id]
     self.running[f.id] = nil
-    local resp, err = transport.interpret(e.req, f.response, f.error)
-    local wait = transport.after_attempt(self.client, e.req, e.attempt, resp, err)
+    local resp, err = attempt.interpret(e.req, f.response, f.error)
+    local wait = attempt.after_attempt(self.client, e.req, e.attempt, resp, err)
     if wait then
       e.at = self.state.clock() + wait
       self.delayed[#self.delayed + 1] = e
@@ -66,7 +66,7 @@ local function absorb(self, finished)
       self.count = self.count - 1
       local ready = self.ready
       if resp then ready[#ready + 1] = { e.key, resp }
-      else ready[#ready + 1] = { e.key, nil, transport.failure(self.client, e.req, e.attempt, err) } end
+      else ready[#ready + 1] = { e.key, nil, attempt.failure(self.client, e.req, e.attempt, err) } end
     end
   end
 end

@@ -1,18 +1,16 @@
---- Requests on the wire: building one from the caller's arguments, one attempt through the core,
--- the retry loop and its events, and the error objects. Shared by `request`, `call`, `batch` and
--- parallel paging, so every request behaves the same.
+--- Requests on the wire: checking and building one from the caller's arguments, and its first
+-- attempt through the core (jumpcloud.attempt takes over when that is not a plain success).
+-- Shared by `request`, `call`, `batch` and parallel paging, so every request behaves the same.
 -- @module jumpcloud.transport
 local core = require "jumpcloud.core"
 
-local type, pairs, tostring, format = type, pairs, tostring, string.format
+local type, pairs, tostring = type, pairs, tostring
 local perform = core.methods.perform -- called directly: a method call would go through __index
 
 local M = {}
 
--- Loaded when first needed: jumpcloud.errors when a call fails, jumpcloud.retry when it may be
--- retried (or a call brings its own policy), jumpcloud.url for full URLs (following a Link); a
--- script whose calls succeed never compiles them.
-local function errors() return require "jumpcloud.errors" end
+-- Loaded when first needed: jumpcloud.retry when a call brings its own policy, jumpcloud.url for
+-- full URLs (following a Link); a script whose calls succeed never compiles them.
 local function retry() return require "jumpcloud.retry" end
 local function url_util() return require "jumpcloud.url" end
 
@@ -22,96 +20,6 @@ local METHODS = { GET = "GET", POST = "POST", PUT = "PUT", PATCH = "PATCH", DELE
 -- What the core decodes of a response body labelled JSON (the core's JC_DECODE_*): HEAD has no
 -- body; `raw` keeps successful bodies as bytes but still decodes an error's JSON.
 local DECODE_NONE, DECODE_ALL, DECODE_ERRORS = 0, 1, 2
-
--- The id that ties the attempts of one call together in events and errors; made when first needed.
-local function correlation_id(req)
-  local id = req.correlation_id
-  if not id then
-    id = format("%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
-    req.correlation_id = id
-  end
-  return id
-end
-
---- Turns what the core answered for one attempt into the response, or nil and the fields of an
--- error (not yet an error object): maps JSON that does not parse and statuses of 300 and above
--- to errors. The core has already decoded the JSON bodies asked for.
-function M.interpret(req, resp, terr)
-  if not resp then return nil, terr end
-  resp.url = req.url
-  local status, derr = resp.status, resp.decode_error
-  if derr then
-    resp.decode_error = nil
-    -- An error status keeps its raw body (a proxy's HTML 502 labelled JSON is still a 502).
-    if status < 300 then
-      return nil, { kind = "decode", code = "invalid_json", status = status, message = derr, body = resp.body,
-        time = resp.time, bytes = resp.bytes }
-    end
-  end
-  if status >= 300 then
-    local e = errors().from_status(req.method, req.url, resp)
-    e.time, e.bytes = resp.time, resp.bytes
-    return nil, e
-  end
-  return resp
-end
-
--- Tells the on_event hook about one attempt.
-local function emit(self, state, req, n, resp, err, wait)
-  if not state.on_event then return end
-  local r = resp or err
-  state.on_event({
-    method = req.method, url = self:redact(req.url), attempt = n, status = r.status, bytes = r.bytes or 0,
-    duration = r.time, retry_wait = wait, kind = err and err.kind, code = err and err.code,
-    correlation_id = correlation_id(req), operation = req.operation,
-  })
-end
-
---- After attempt `n` of `req` ended with `resp` or `err`: tells on_event, and returns the wait before
--- the next attempt, or nil when there is none (success, or a failure not to retry).
-function M.after_attempt(self, req, n, resp, err)
-  local state = req.state
-  local policy, wait = req.retry, nil
-  if resp then
-    resp.attempts, resp.correlation_id = n, req.correlation_id -- set when an event or a retry made one
-    if not state.on_event then return nil end
-  elseif policy and n < policy.attempts and retry().retryable(policy, req.method, err) then
-    local R = retry()
-    wait = R.retry_after((err.headers or {})["retry-after"], os.time()) or R.backoff(policy, n, math.random)
-    if state.clock() + wait > req.deadline then
-      err.gave_up = "the next wait (" .. R.describe(wait) .. ") would pass the deadline"
-      wait = nil
-    end
-  end
-  emit(self, state, req, n, resp, err, wait)
-  return wait
-end
-
---- The error object of a call that failed at attempt `n`, with the API key scrubbed.
-function M.failure(self, req, n, err)
-  err.method, err.url, err.attempts, err.correlation_id = req.method, req.url, n, correlation_id(req)
-  err.time, err.bytes = nil, nil
-  return errors().finish(self, err)
-end
-
---- The timeout of the next attempt: the rest of the call's deadline (nil: the client's timeout).
-function M.attempt_timeout(req)
-  if req.deadline then return math.max(req.deadline - req.state.clock(), 0.001) end
-end
-
--- The retry loop after attempt `n` of `req` ended with `resp` or `err` (as the core answered).
-local function retry_loop(self, req, n, resp, err)
-  while true do
-    resp, err = M.interpret(req, resp, err)
-    local wait = M.after_attempt(self, req, n, resp, err)
-    if resp then return resp end
-    if not wait then return nil, M.failure(self, req, n, err) end
-    req.state.sleep(wait)
-    n = n + 1
-    resp, err = perform(self, req.method, req.url, req.headers, req.body, req.to_file, M.attempt_timeout(req),
-      req.decode, req.gzip)
-  end
-end
 
 local NO_OPTIONS = {}
 
@@ -223,8 +131,8 @@ function M.request(self, method, path, opts)
     resp.url, resp.attempts = url, 1
     return resp
   end
-  return retry_loop(self, as_table(state, m, url, headers, body, to_file, decode, gzip, policy, span, operation, deadline),
-    1, resp, err)
+  return require("jumpcloud.attempt").continue(self,
+    as_table(state, m, url, headers, body, to_file, decode, gzip, policy, span, operation, deadline), 1, resp, err)
 end
 
 return M
