@@ -129,7 +129,8 @@ struct curl_slist *jc_add_header(lua_State *L, struct curl_slist *list, const ch
   return grown ? grown : list;
 }
 
-/* Appends every name = value pair of the table at t; raises (after freeing) on a bad one. */
+/* Appends every name = value pair of the table at t (a false value appends nothing: as a request's
+ * header, it leaves out the client's header of that name); raises (after freeing) on a bad one. */
 struct curl_slist *jc_add_headers(lua_State *L, struct curl_slist *list, int t, const char *what) {
   if (lua_isnoneornil(L, t)) return list;
   if (lua_type(L, t) != LUA_TTABLE) {
@@ -139,7 +140,9 @@ struct curl_slist *jc_add_headers(lua_State *L, struct curl_slist *list, int t, 
   lua_pushnil(L);
   while (lua_next(L, t)) {
     int failed = 0;
-    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+      /* nothing to send */
+    } else if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
       failed = 4;
     } else {
       size_t vlen;
@@ -151,7 +154,7 @@ struct curl_slist *jc_add_headers(lua_State *L, struct curl_slist *list, int t, 
       /* The value may be a secret: name only the header. */
       if (failed == 2) luaL_error(L, "bad %s: value of '%s' contains CR, LF or NUL", what, lua_tostring(L, -2));
       if (failed == 3) luaL_error(L, "out of memory");
-      luaL_error(L, "bad %s: header names and values must be strings, names without spaces or ':'", what);
+      luaL_error(L, "bad %s: header names must be strings without spaces or ':', values strings (or false)", what);
     }
     lua_pop(L, 1);
   }

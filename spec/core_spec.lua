@@ -107,10 +107,20 @@ describe("jumpcloud core", function()
       assert.are.equal("jumpcloud-lua/" .. jumpcloud._VERSION, b.headers["user-agent"])
     end)
 
-    it("sends org_id as x-org-id unless told not to", function()
+    it("sends org_id as x-org-id unless told not to, or told another", function()
       local c <close> = support.client(srv, { org_id = "5f0000000000000000000001" })
-      assert.are.equal("5f0000000000000000000001", assert(c:request("GET", "/__test/echo")).body.headers["x-org-id"])
-      assert.is_nil(assert(c:request("GET", "/__test/echo", { org_header = false })).body.headers["x-org-id"])
+      local function org(opts) return assert(c:request("GET", "/__test/echo", opts)).body.headers["x-org-id"] end
+      for _ = 1, 2 do -- the client's prebuilt header list is the same after a request that changed it
+        assert.are.equal("5f0000000000000000000001", org())
+        assert.is_nil(org({ org_header = false }))
+        assert.are.equal("5f00000000000000000000ff", org({ headers = { ["X-Org-Id"] = "5f00000000000000000000ff" } }))
+        assert.are.equal("5f00000000000000000000ff",
+          org({ org_header = false, headers = { ["x-org-id"] = "5f00000000000000000000ff" } }))
+        assert.is_nil(org({ headers = { ["x-org-id"] = false } }))
+      end
+      local own <close> = support.client(srv, { org_id = "5f0000000000000000000001",
+        headers = { ["X-Org-Id"] = "5f00000000000000000000aa" } })
+      assert.are.equal("5f00000000000000000000aa", assert(own:request("GET", "/__test/echo")).body.headers["x-org-id"])
     end)
 
     it("sends client-wide and per-call headers", function()
@@ -118,6 +128,12 @@ describe("jumpcloud core", function()
       local b = assert(c:request("GET", "/__test/echo", { headers = { ["X-Run"] = "42" } })).body
       assert.are.equal("ops", b.headers["x-team"])
       assert.are.equal("42", b.headers["x-run"])
+      b = assert(c:request("GET", "/__test/echo", { headers = { ["X-Team"] = false } })).body
+      assert.is_nil(b.headers["x-team"])
+      assert.are.equal("application/json", b.headers["accept"])
+      assert.are.equal(support.API_KEY, b.headers["x-api-key"])
+      assert.has_error(function() c:request("GET", "/x", { headers = { ["x-a"] = true } }) end,
+        "bad headers: header names must be strings without spaces or ':', values strings (or false)")
     end)
 
     it("sends a table body as JSON and a string body as is", function()

@@ -1,6 +1,5 @@
 --- `client:batch`: many requests in flight at once, results in the order asked.
 -- @module jumpcloud.batch
-local core = require "jumpcloud.core"
 local transport = require "jumpcloud.transport"
 local executor = require "jumpcloud.executor"
 local flight_mod = require "jumpcloud.flight"
@@ -32,7 +31,7 @@ local function build_item(client, item, i, level)
   end
   if item.call ~= nil then
     local op = executor.operation(item.call, level + 1)
-    local path, opts = executor.prepare(op, item.params, core.state(client).org_id, level + 1)
+    local path, opts = executor.prepare(op, item.params, level + 1)
     opts.retry, opts.operation = item.retry, op.id
     return transport.build(client, op.method, path, opts, level + 1), op
   end

@@ -101,10 +101,11 @@ function M.new(opts)
   local org_id = nonempty(opts.org_id) or nonempty(getenv("JC_ORG_ID"))
   if org_id and org_id:find("[\r\n%z]") then error("bad option 'org_id' (contains CR, LF or NUL)", 2) end
   -- Headers of every request live in the core, as one prebuilt list: Accept for JSON (a call may
-  -- ask for other types), the user agent, and the caller's own.
-  local defaults = { accept = "application/json" }
+  -- ask for other types), x-org-id (a call may leave it out), the user agent, and the caller's own.
+  local defaults = { accept = "application/json", ["x-org-id"] = org_id }
   for k, v in pairs(opts.headers or {}) do
-    if type(k) == "string" and k:lower() == "accept" then defaults.accept = nil end
+    local lower = type(k) == "string" and k:lower()
+    if lower == "accept" or lower == "x-org-id" then defaults[lower] = nil end
     defaults[k] = v
   end
   local client = core.new({
@@ -142,7 +143,8 @@ end
 -- @tparam string path path below the base URL, starting with "/", already escaped; or a full URL
 --   of the base URL's origin (a `Link` to follow)
 -- @tparam[opt] table opts `query` (name -> value or array), `explode` (set of query names sent as
---   repeated keys), `headers`, `body` (a table sent as JSON, or a string sent as is),
+--   repeated keys), `headers` (name -> value, replacing the client's header of that name; false
+--   leaves it out), `body` (a table sent as JSON, or a string sent as is),
 --   `org_header` (false: do not send `x-org-id`), `raw` (true: never decode a successful body),
 --   `to_file` (a path: stream a successful body there instead of memory), `retry` (false, or a
 --   table overriding the client's retry policy for this call), `gzip` (true or false: ask for a

@@ -141,11 +141,10 @@ end
 --- Turns an operation and its params into the arguments of `client:request`.
 -- @tparam table op an entry of the operations table
 -- @tparam table params parameter names as the reference spells them, plus `body`
--- @tparam string|nil org_id the client's org id
 -- @tparam integer level the error level that blames the public caller, from here
 -- @treturn string path
 -- @treturn table request options
-function M.prepare(op, params, org_id, level)
+function M.prepare(op, params, level)
   if params == nil then params = {} end
   if type(params) ~= "table" then
     error(format("bad params for %s (table expected, got %s)", op.id, type(params)), level)
@@ -178,14 +177,12 @@ function M.prepare(op, params, org_id, level)
       headers[p.name:lower()] = v
     end
   end
-  if op.org_header and not (headers and headers["x-org-id"]) and org_id then
-    headers = headers or {}
-    headers["x-org-id"] = org_id
-  end
   check_body(op, params.body, level)
   return path, {
     query = query, explode = explode, headers = headers, body = params.body,
-    org_header = false, -- x-org-id is decided here, per operation
+    -- the client's org id goes as x-org-id exactly where the reference lists the header (an
+    -- x-org-id parameter, above, replaces it)
+    org_header = op.org_header,
     raw = op.response == "binary",
   }
 end
@@ -220,7 +217,7 @@ end
 -- @tparam[opt] table extra request options (`to_file`)
 -- @tparam integer level the error level that blames the public caller, from here
 function M.run(client, op, params, extra, level)
-  local path, opts = M.prepare(op, params, core.state(client).org_id, level + 1)
+  local path, opts = M.prepare(op, params, level + 1)
   if extra then for k, v in pairs(extra) do opts[k] = v end end
   opts.operation = op.id
   local resp, err = client:request(op.method, path, opts)

@@ -156,7 +156,6 @@ end
 -- pages are in memory: the one being yielded and n - 1 in flight or waiting.
 local function each_concurrent(client, op, base, opts, size, n)
   local flight = flight_mod.new(client)
-  local org_id = core.state(client).org_id
   local skip0, max = opts.skip or 0, opts.max
   local pages, tokens = {}, { [0] = opts.token }
   local next_k, issued, yielded, total = 0, 0, 0, nil
@@ -169,7 +168,7 @@ local function each_concurrent(client, op, base, opts, size, n)
   end
   local function issue(k)
     local params = page_params(op, base, opts, want(k), skip0 + k * size, tokens[k])
-    local path, ropts = executor.prepare(op, params, org_id, 4)
+    local path, ropts = executor.prepare(op, params, 4)
     ropts.operation, ropts.retry = op.id, opts.retry
     flight:add(k, transport.build(client, op.method, path, ropts, 4))
     issued = k + 1

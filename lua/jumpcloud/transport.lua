@@ -26,7 +26,7 @@ local NO_OPTIONS = {}
 local function bad_path(level) error("bad argument #2 to 'request' (path starting with '/' expected)", level + 1) end
 
 -- Checks the caller's arguments (raises on bad input) and returns the parts of the request:
--- method, url, headers (only what this request adds to the client's: most add none), body,
+-- method, url, headers (only what this request changes in the client's: most change none), body,
 -- to_file, decode, gzip, retry policy, span (seconds for the whole call), operation.
 local function parts(state, open, method, path, opts, level)
   if type(method) ~= "string" then
@@ -45,11 +45,11 @@ local function parts(state, open, method, path, opts, level)
   end
   if not open then error("attempt to use a closed jumpcloud.Client", level) end
   method = METHODS[method] or method:upper()
-  local org_id = state.org_id
   if opts == nil then opts = NO_OPTIONS end
   if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
-  local headers
-  if org_id and opts.org_header ~= false then headers = { ["x-org-id"] = org_id } end
+  local headers -- what this request changes in the client's headers: most change nothing
+  -- the client's list carries x-org-id (when it has an org id); false leaves a header out
+  if opts.org_header == false and state.org_id then headers = { ["x-org-id"] = false } end
   if opts.headers ~= nil then
     if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", level) end
     headers = headers or {}
@@ -118,9 +118,8 @@ function M.request(self, method, path, opts)
   if m and type(path) == "string" and byte(path, 1) == SLASH then
     -- the most common call (a known method, a path, no options) in a few steps: what `parts`
     -- would make of it
-    local org_id = state.org_id
-    url, headers, decode, gzip, policy, span = state.base_url .. path, org_id and { ["x-org-id"] = org_id },
-      m == "HEAD" and DECODE_NONE or DECODE_ALL, state.gzip == true, state.retry, state.span
+    url, decode, gzip, policy, span = state.base_url .. path, m == "HEAD" and DECODE_NONE or DECODE_ALL,
+      state.gzip == true, state.retry, state.span
   else
     m, url, headers, body, to_file, decode, gzip, policy, span, operation = parts(state, open, method, path, opts, 3)
   end
