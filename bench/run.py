@@ -420,7 +420,11 @@ def main():
     text = "%s\n\n%s\n\n%s\n" % (head, tbl, summary)
     with open(os.path.join(ROOT, "bench", "results.md"), "w") as f:
         f.write("# Benchmark results\n\n" + text)
+    # Every run's own figures, to judge the spread behind a median (this VM's is wide).
+    with open(os.path.join(OUT, "samples.json"), "w") as f:
+        json.dump({"revision": REVISION, "date": when, "samples": samples}, f, indent=1)
     print(text)
+    log("each run's figures: bench/out/samples.json")
 
 
 if __name__ == "__main__":
