@@ -128,6 +128,18 @@ static int parse_unicode(dec *d, luaL_Buffer *b) {
   return 0;
 }
 
+/* Gives up a string whose bytes were going into b: returns -1 after closing b here, through
+ * luaL_pushresult (whose lua_closeslot copes with the stack moving). Past LUAL_BUFFERSIZE a
+ * buffer is a to-be-closed box on the stack; left there, it would be closed by the lua_settop
+ * that clears the stack after the error, and Lua 5.4.4's lua_settop keeps a pointer into the
+ * stack across that close: when the close grows the stack, the decoder then writes into freed
+ * memory (found by fuzz_json_decode; spec/json_spec.lua reproduces it under valgrind). */
+static int drop_buffer(dec *d, luaL_Buffer *b) {
+  luaL_pushresult(b);
+  lua_pop(d->L, 1);
+  return -1;
+}
+
 /* A string at p (just after its opening quote): pushes it; an object key goes through the cache. */
 static int parse_string(dec *d, int is_key) {
   /* the usual case, no escape at all: one fast scan for the closing quote, one for a backslash */
@@ -150,9 +162,15 @@ static int parse_string(dec *d, int is_key) {
     const char *run = d->p;
     while (d->p < d->end && *d->p != '"' && *d->p != '\\') d->p++;
     luaL_addlstring(&b, run, (size_t)(d->p - run));
-    if (d->p >= d->end) return fail(d, "unterminated string");
+    if (d->p >= d->end) {
+      fail(d, "unterminated string");
+      return drop_buffer(d, &b);
+    }
     if (*d->p == '"') break;
-    if (d->end - d->p < 2) return fail(d, "unterminated string");
+    if (d->end - d->p < 2) {
+      fail(d, "unterminated string");
+      return drop_buffer(d, &b);
+    }
     char e = d->p[1];
     d->p += 2;
     switch (e) {
@@ -165,11 +183,12 @@ static int parse_string(dec *d, int is_key) {
       case 'r': luaL_addchar(&b, '\r'); break;
       case 't': luaL_addchar(&b, '\t'); break;
       case 'u':
-        if (parse_unicode(d, &b)) return -1;
+        if (parse_unicode(d, &b)) return drop_buffer(d, &b);
         break;
       default:
         d->p -= 2;
-        return fail(d, "invalid escape in string");
+        fail(d, "invalid escape in string");
+        return drop_buffer(d, &b);
     }
   }
   d->p++; /* the closing quote */

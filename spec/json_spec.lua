@@ -117,6 +117,33 @@ describe("JSON decoding", function()
     end
   end)
 
+  it("refuses a long escaped string that goes wrong, whatever room the Lua stack has left", function()
+    -- A string with escapes is built in a luaL_Buffer, which past 1 KB becomes a to-be-closed box
+    -- on the stack. Left there when the string turned out bad, it was closed by the lua_settop
+    -- that clears the stack after the error; Lua 5.4.4's lua_settop keeps a pointer into the
+    -- stack across that close, and when the close had to grow the stack, the decoder wrote into
+    -- freed memory ("error in error handling", or valgrind's invalid writes). The stack's room
+    -- varies with the caller's frames and with the values gathered before the string.
+    local bad_string = '"' .. string.rep("\\n", 1100) .. '\\q"'
+    local function at_depth(frames, text)
+      if frames > 0 then
+        local mark = frames
+        local v, err = at_depth(frames - 1, text)
+        assert(mark == frames, "a caller's local changed")
+        return v, err
+      end
+      return core.json_decode(text)
+    end
+    for gathered = 20, 31 do
+      local text = "[" .. string.rep("1,", gathered) .. bad_string
+      for frames = 0, 60 do -- each in a new coroutine: a small stack, the same layout every run
+        local v, err = coroutine.wrap(at_depth)(frames, text)
+        assert.is_nil(v)
+        assert.are.equal("invalid JSON at character " .. (#text - 2) .. ": invalid escape in string", err)
+      end
+    end
+  end)
+
   it("refuses nesting deeper than 128 levels, and takes 128", function()
     assert.is_table(core.json_decode(string.rep("[", 128) .. string.rep("]", 128)))
     local v, err = core.json_decode(string.rep("[", 129) .. string.rep("]", 129))
