@@ -193,6 +193,43 @@ describe("concurrency", function()
       assert.are.equal(3, #requests("/api/v2/policygroups"))
     end)
 
+    it("refuses, as a sequential walk does, a server that repeats its page or whose total keeps growing", function()
+      local function page(start)
+        return jumpcloud.json.encode({ { id = string.format("%024x", start + 1) }, { id = string.format("%024x", start + 2) } })
+      end
+      local function walk()
+        local n = 0
+        local ok, err = pcall(function()
+          for _ in client.policygroups:each({ limit = 2, concurrency = 3 }) do n = n + 1 end
+        end)
+        assert.is_false(ok)
+        assert.are.equal(n, err.yielded)
+        return err
+      end
+      -- skip ignored, no total: every page full and the same; then with a total
+      for _, total in ipairs({ false, 40 }) do
+        assert(control:request("POST", "/__mock/reset"))
+        local twenty = {} -- a rule answers its `statuses` in turn, then lets the mock serve
+        for i = 1, 20 do twenty[i] = 200 end
+        fault({ method = "GET", path = "/api/v2/policygroups", statuses = twenty,
+          headers = { ["content-type"] = "application/json", ["x-total-count"] = total and tostring(total) or nil },
+          body = page(0) })
+        local err = walk()
+        assert.are.equal("repeated_page", err.code)
+        assert.are.equal(2, err.yielded)
+        assert.are.same({ skip = 2 }, err.resume)
+      end
+      assert(control:request("POST", "/__mock/reset"))
+      for k, total in ipairs({ 4, 100, 100 }) do
+        fault({ method = "GET", path = "/api/v2/policygroups", statuses = { 200 }, times = 1,
+          headers = { ["content-type"] = "application/json", ["x-total-count"] = tostring(total) },
+          body = page((k - 1) * 2) })
+      end
+      local err = walk()
+      assert.are.equal("runaway_total", err.code)
+      assert.are.equal(2, err.yielded)
+    end)
+
     it("follows tokens with a prefetch", function()
       local users = client.office365s:import_users(ids.office365)
       local seq = ids_of(users:each({ limit = 50 }))

@@ -224,6 +224,19 @@ describe("paging", function()
       assert.are.equal(2, err.yielded)
     end)
 
+    it("refuses a total that keeps growing", function()
+      for k, total in ipairs({ 4, 100 }) do
+        fault({ method = "GET", path = "/api/v2/policygroups", statuses = { 200 }, times = 1,
+          headers = { ["content-type"] = "application/json", ["x-total-count"] = tostring(total) },
+          body = page(2, (k - 1) * 2) })
+      end
+      local ok, err = pcall(count_each, client.policygroups:each({ limit = 2 }))
+      assert.is_false(ok)
+      assert.are.equal("runaway_total", err.code)
+      assert.are.equal(2, err.yielded)
+      assert.are.same({ skip = 2 }, err.resume)
+    end)
+
     it("follows a same-origin Link rel=next", function()
       local next_url = srv.url .. "/policytemplates?limit=2&skip=50"
       fault({ method = "GET", path = "/api/v2/policytemplates", statuses = { 200 }, times = 1,

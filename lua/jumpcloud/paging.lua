@@ -141,6 +141,28 @@ function M.list(client, op, base, opts)
   return items, info
 end
 
+-- What both walks check on each page of a skip-paged list, in order: a server that ignores skip
+-- answers its first page again and again, and a total that keeps growing would never end the
+-- walk. `seen` keeps what the pages before said. Returns an error object, or nil.
+local function suspicious(op, seen, items, total, size)
+  if op.paging ~= "skip" then return nil end
+  local first = items[1]
+  local id = type(first) == "table" and (first.id or first._id) or nil
+  if id ~= nil and id == seen.first_id then
+    return errors.new({ kind = "decode", code = "repeated_page", operation = op.id,
+      message = "the server returned the same page twice" })
+  end
+  seen.first_id = id
+  if total then
+    seen.total = seen.total or total
+    if total > 2 * seen.total + size then
+      return errors.new({ kind = "decode", code = "runaway_total", operation = op.id,
+        message = "the server's total keeps growing" })
+    end
+  end
+  return nil
+end
+
 -- Raised when a walk fails: the error, with how far it got and where to resume.
 local function walk_error(err, yielded, resume)
   err.yielded = yielded
@@ -161,6 +183,7 @@ local function each_concurrent(client, op, base, opts, size, n)
   local next_k, issued, yielded, total = 0, 0, 0, nil
   local page, i, done = nil, 0, false
   local full = {} -- full[k]: page k came back full (without a total, the next one may exist)
+  local seen = {} -- what the pages yielded so far said (see `suspicious`)
 
   local function want(k)
     if not max then return size end
@@ -189,7 +212,7 @@ local function each_concurrent(client, op, base, opts, size, n)
     if data == nil then pages[k] = { err = rview } return end
     local items, info = page_of(op, data, rview)
     if not items then pages[k] = { err = info } return end
-    pages[k] = { items = items }
+    pages[k] = { items = items, total = info.total }
     if op.paging == "token" then tokens[k + 1] = info.token
     elseif info.total then total = info.total
     else full[k] = #items >= want(k) end
@@ -220,6 +243,7 @@ local function each_concurrent(client, op, base, opts, size, n)
       end
       local got = pages[next_k]
       pages[next_k] = nil
+      if not got.err then got.err = suspicious(op, seen, got.items, got.total, size) end
       if got.err then
         local resume = op.paging == "token" and { skipToken = tokens[next_k] } or { skip = skip0 + next_k * size }
         stop()
@@ -243,7 +267,7 @@ function M.each(client, op, base, opts)
   local max, yielded = opts.max, 0
   local page, i, done, page_more = nil, 0, false, false
   local stop_error -- raised once the current page has been yielded
-  local first_total, last_first = nil, nil
+  local seen = {} -- what the pages before said (see `suspicious`)
   local function more(items, info)
     if op.paging == "token" then
       token = info.token
@@ -251,15 +275,7 @@ function M.each(client, op, base, opts)
     end
     if op.paging ~= "skip" then return false end
     skip = skip + size
-    if info.total then
-      first_total = first_total or info.total
-      if info.total > 2 * first_total + size then
-        stop_error = errors.new({ kind = "decode", code = "runaway_total", operation = op.id,
-          message = "the server's total keeps growing" })
-        return false
-      end
-      return skip < info.total
-    end
+    if info.total then return skip < info.total end
     if info.link then
       if not url_util.same_origin(info.link, core.state(client).base_url) then
         stop_error = errors.new({ kind = "http", code = "cross_origin_link", operation = op.id,
@@ -292,15 +308,11 @@ function M.each(client, op, base, opts)
         done = true
         error(walk_error(info, yielded, op.paging == "token" and { skipToken = token } or { skip = skip }), 2)
       end
-      -- A server that ignores skip would repeat its first page forever.
-      local first = items[1]
-      local id = type(first) == "table" and (first.id or first._id) or nil
-      if id ~= nil and id == last_first and op.paging == "skip" then
+      local odd = suspicious(op, seen, items, info.total, size)
+      if odd then
         done = true
-        error(walk_error(errors.new({ kind = "decode", code = "repeated_page", operation = op.id,
-          message = "the server returned the same page twice" }), yielded, { skip = skip }), 2)
+        error(walk_error(odd, yielded, { skip = skip }), 2)
       end
-      last_first = id
       if want < size then size = want end
       page, i = items, 0
       page_more = more(items, info)
