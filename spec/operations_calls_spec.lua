@@ -975,6 +975,32 @@ describe("every operation, through call and its method", function()
       check_entries({ e[4] }, "organizations_casesMetadata")
     end)
 
+    it("a batch and a parallel walk send x-org-id exactly where a single call does", function()
+      sync()
+      local results = client:batch({
+        { call = "policies_get", params = { id = ids.policy } },
+        { call = "logos_get", params = { id = ids.logo } },
+        { call = "organizations_casesMetadata" },
+        { call = "PolicyGroups_listAll", params = { limit = 1 } },
+      }, { concurrency = 4 })
+      for i, r in ipairs(results) do assert(r[1], "request " .. i .. ": " .. tostring(r[2])) end
+      local n = 0
+      for _ in client.policies:each({ limit = 10, max = 30, concurrency = 3 }) do n = n + 1 end
+      assert.are.equal(30, n)
+      local by_id = {}
+      for _, e in ipairs(take_log()) do
+        local id = op_of(e).id
+        by_id[id] = by_id[id] or {}
+        table.insert(by_id[id], e)
+      end
+      check_entries(by_id.policies_get, "policies_get", ORG)
+      check_entries(by_id.logos_get, "logos_get", ORG)
+      check_entries(by_id.organizations_casesMetadata, "organizations_casesMetadata", ORG)
+      check_entries(by_id.PolicyGroups_listAll, "PolicyGroups_listAll", ORG)
+      assert.are.equal(3, #by_id.policies_list)
+      check_entries(by_id.policies_list, "policies_list", ORG)
+    end)
+
     it("an x-org-id parameter overrides the client's org on operations that take it", function()
       sync()
       assert(client:call("policies_get", { id = ids.policy, ["x-org-id"] = "5f00000000000000000000ff" }))
