@@ -3,6 +3,8 @@
  * with a pool of transfers for concurrent ones (multi.c). Status codes are data here; the Lua
  * layer decides what is an error. */
 #define _GNU_SOURCE /* memmem */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jc.h"
@@ -61,6 +63,15 @@ static lua_Number opt_number(lua_State *L, int t, const char *key, lua_Number df
   return v;
 }
 
+/* A positive option times scale as a whole number between 1 and max: libcurl reads 0 as "no
+ * limit" (a timeout of 0.4 ms, or a stall_timeout of 0.5 s, must not turn the limit off), and a
+ * cast of a number past the type's range (math.huge) is undefined. */
+static lua_Number opt_whole(lua_State *L, const char *key, lua_Number dflt, lua_Number scale, lua_Number max) {
+  lua_Number v = opt_number(L, 1, key, dflt) * scale;
+  if (!(v >= 1)) return 1; /* NaN too */
+  return v > max ? max : floor(v);
+}
+
 static void set_key(lua_State *L, jc_client *c) {
   int failed = 0;
   size_t klen = 0;
@@ -107,10 +118,11 @@ static int l_new(lua_State *L) {
     if (failed) return luaL_error(L, "out of memory");
   }
   lua_pop(L, 1);
-  s->max_body = (size_t)opt_number(L, 1, "max_body", 64.0 * 1024 * 1024);
-  s->timeout_ms = (long)(opt_number(L, 1, "timeout", 60) * 1000);
-  s->connect_ms = (long)(opt_number(L, 1, "connect_timeout", 10) * 1000);
-  s->stall_s = (long)opt_number(L, 1, "stall_timeout", 30);
+  const lua_Number a_year_ms = 365.0 * 24 * 3600 * 1000; /* as good as no limit, and fits a long */
+  s->max_body = (size_t)opt_whole(L, "max_body", 64.0 * 1024 * 1024, 1, (lua_Number)(SIZE_MAX / 2));
+  s->timeout_ms = (long)opt_whole(L, "timeout", 60, 1000, a_year_ms);
+  s->connect_ms = (long)opt_whole(L, "connect_timeout", 10, 1000, a_year_ms);
+  s->stall_s = (long)ceil(opt_whole(L, "stall_timeout", 30, 1000, a_year_ms) / 1000); /* whole seconds */
   c->share = curl_share_init();
   if (!c->share) return luaL_error(L, "cannot create a libcurl share handle");
   curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);

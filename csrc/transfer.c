@@ -170,6 +170,10 @@ static void set_method(jc_transfer *t, const char *method, const char *body, siz
   curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
   curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); /* resets any earlier POST state */
   curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+  /* libcurl re-sends a request once, unasked, when a reused connection turns out dead: a create
+   * must never go twice, so POST and PATCH always get a new connection. */
+  int unsafe = strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0;
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, (long)unsafe);
   t->set_plain_get = plain_get;
   if (strcmp(method, "HEAD") == 0) {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
@@ -182,10 +186,6 @@ static void set_method(jc_transfer *t, const char *method, const char *body, siz
   }
   if (strcmp(method, "GET") != 0 && !(body && strcmp(method, "POST") == 0))
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-  /* libcurl re-sends a request once, unasked, when a reused connection turns out dead: a create
-   * must never go twice, so POST and PATCH always get a new connection. */
-  int unsafe = strcmp(method, "POST") == 0 || strcmp(method, "PATCH") == 0;
-  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, (long)unsafe);
 }
 
 /* 1 when the request's own headers (a table of lower-cased names) replace the client's header

@@ -177,6 +177,8 @@ describe("jumpcloud core", function()
         assert.are.equal("", b.body)
         b = sent("POST", { body = { n = 1 } })
         assert.are.same({ "POST", '{"n":1}' }, { b.method, b.body })
+        local _, after_post = sent("HEAD") -- only POST and PATCH ask for a new connection
+        assert.is_true(after_post.reused)
         b = sent("GET")
         assert.are.same({ "GET", "" }, { b.method, b.body })
         assert.is_nil(b.headers["content-type"])

@@ -451,6 +451,23 @@ describe("reliability", function()
       still_usable(c)
     end)
 
+    it("keeps a timeout under a millisecond, or a stall_timeout under a second, a limit; takes math.huge", function()
+      -- libcurl reads 0 as "no limit": these round up to 1 ms and 1 s
+      fault({ method = "GET", path = ECHO, delay_ms = 1500, times = 1 })
+      local c <close> = client({ timeout = 0.0004, retry = false })
+      local _, err = request(c, "GET", "/__test/echo")
+      assert.are.equal("timeout", err.kind)
+      fault({ method = "GET", path = ECHO, stall_ms = 4000, times = 1 })
+      local s <close> = client({ stall_timeout = 0.3, retry = false })
+      local t0 = core.now()
+      _, err = request(s, "GET", "/__test/echo")
+      assert.are.equal("timeout", err.kind)
+      assert.is_true(core.now() - t0 < 3, "stalled for " .. (core.now() - t0))
+      local h <close> = client({ timeout = math.huge, connect_timeout = math.huge, stall_timeout = math.huge,
+        max_body = math.huge })
+      assert.are.equal(200, assert(request(h, "GET", "/__test/echo")).status)
+    end)
+
     it("gives each call its own timeout on the reused handle: a short deadline does not shorten the next call", function()
       local c <close> = client({ timeout = 4, clock = core.now, sleep = core.sleep })
       fault({ method = "GET", path = ECHO, delay_ms = 2000, times = 1 })
