@@ -121,6 +121,11 @@ describe("jumpcloud core", function()
       local own <close> = support.client(srv, { org_id = "5f0000000000000000000001",
         headers = { ["X-Org-Id"] = "5f00000000000000000000aa" } })
       assert.are.equal("5f00000000000000000000aa", assert(own:request("GET", "/__test/echo")).body.headers["x-org-id"])
+      -- an org given as a client-wide header (no org_id) is left out in the same way
+      local by_header <close> = support.client(srv, { headers = { ["X-Org-Id"] = "5f00000000000000000000aa" } })
+      local function sent(opts) return assert(by_header:request("GET", "/__test/echo", opts)).body.headers["x-org-id"] end
+      assert.are.equal("5f00000000000000000000aa", sent())
+      assert.is_nil(sent({ org_header = false }))
     end)
 
     it("sends client-wide and per-call headers", function()

@@ -103,9 +103,11 @@ function M.new(opts)
   -- Headers of every request live in the core, as one prebuilt list: Accept for JSON (a call may
   -- ask for other types), x-org-id (a call may leave it out), the user agent, and the caller's own.
   local defaults = { accept = "application/json", ["x-org-id"] = org_id }
+  local sends_org = org_id ~= nil -- whether every request carries an x-org-id line
   for k, v in pairs(opts.headers or {}) do
     local lower = type(k) == "string" and k:lower()
     if lower == "accept" or lower == "x-org-id" then defaults[lower] = nil end
+    if lower == "x-org-id" then sends_org = v ~= false end
     defaults[k] = v
   end
   local client = core.new({
@@ -116,7 +118,7 @@ function M.new(opts)
   })
   local state = core.state(client)
   state.base_url = base_url:gsub("/+$", "")
-  state.org_id = org_id
+  state.sends_org = sends_org
   if opts.retry == nil then state.retry = M.RETRY_DEFAULTS
   else state.retry = retry().policy(M.RETRY_DEFAULTS, opts.retry, 2) end
   state.timeout = opts.timeout or 60
@@ -128,7 +130,7 @@ function M.new(opts)
   state.sleep, state.clock, state.on_event = opts.sleep or core.sleep, opts.clock or core.now, opts.on_event
   -- client.policies and the others are made on first use (and their modules loaded then). The
   -- core's __index looks here after the methods and the state, which stays a plain table: a
-  -- request reading an unset option (org_id, on_event) runs no metamethod.
+  -- request reading an unset option (on_event) runs no metamethod.
   state[core.RESOURCES] = setmetatable({}, { __index = function(t, name)
     if not RESOURCE_SET[name] then return nil end
     local r = require("jumpcloud.resource").new(client, (require("jumpcloud.resources." .. name)))

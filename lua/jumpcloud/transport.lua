@@ -49,7 +49,7 @@ local function parts(state, open, method, path, opts, level)
   if type(opts) ~= "table" then error("bad argument #3 to 'request' (table expected, got " .. type(opts) .. ")", level) end
   local headers -- what this request changes in the client's headers: most change nothing
   -- the client's list carries x-org-id (when it has an org id); false leaves a header out
-  if opts.org_header == false and state.org_id then headers = { ["x-org-id"] = false } end
+  if opts.org_header == false and state.sends_org then headers = { ["x-org-id"] = false } end
   if opts.headers ~= nil then
     if type(opts.headers) ~= "table" then error("bad option 'headers' (table expected)", level) end
     headers = headers or {}
