@@ -147,14 +147,6 @@ static int put_back(const char *out, size_t n, const encode_ctx *cx, jc_buf *b) 
   return bad ? -1 : 0;
 }
 
-/* Calls cjson-instance method `name` with the given integer arguments. */
-static void configure(lua_State *L, int inst, const char *name, int a, int b) {
-  lua_getfield(L, inst, name);
-  lua_pushinteger(L, a);
-  if (b >= 0) lua_pushinteger(L, b);
-  lua_call(L, b >= 0 ? 2 : 1, 0);
-}
-
 /* Puts a private cjson instance's encode in upvalue 1 (the settings never touch the caller's cjson). */
 static void load_encoder(lua_State *L) {
   lua_getglobal(L, "require");
@@ -162,7 +154,9 @@ static void load_encoder(lua_State *L) {
   lua_call(L, 1, 1);
   lua_getfield(L, -1, "new");
   lua_call(L, 0, 1);
-  configure(L, lua_gettop(L), "encode_max_depth", JC_JSON_MAX_DEPTH + 1, -1);
+  lua_getfield(L, -1, "encode_max_depth");
+  lua_pushinteger(L, JC_JSON_MAX_DEPTH + 1);
+  lua_call(L, 1, 0);
   lua_getfield(L, -1, "encode");
   lua_replace(L, lua_upvalueindex(1));
   lua_pop(L, 2);
