@@ -370,8 +370,9 @@ def main():
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "5")))
     args = ap.parse_args()
     os.chdir(ROOT)
-    env = dict(os.environ, LUA_PATH="{0}/lua/?.lua;{0}/lua/?/init.lua;;".format(SRC),
-               LUA_CPATH="{0}/build/?.so;;".format(SRC))
+    # the binding as installed in SRC/tree by bin/bench
+    env = dict(os.environ, LUA_PATH="{0}/tree/share/lua/5.4/?.lua;{0}/tree/share/lua/5.4/?/init.lua;;".format(SRC),
+               LUA_CPATH="{0}/tree/lib/lua/5.4/?.so;;".format(SRC))
     env.pop("LUA_PATH_5_4", None)
     env.pop("LUA_CPATH_5_4", None)
     nginx = mock = None

@@ -1,37 +1,96 @@
 -- luarocks make installs the module (C core, Lua modules, the jumpcloud-mock command), and it works
--- from any directory.
+-- from any directory; the Lua modules go in precompiled, with their debug information.
+local function run(cmd)
+  local p = io.popen(cmd .. " 2>&1")
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- every Lua module of the tree, as its path below lua/ ("jumpcloud/client.lua")
+local function modules()
+  local list = {}
+  for path in io.popen("cd lua && find . -name '*.lua' | sort"):lines() do list[#list + 1] = path:sub(3) end
+  return list
+end
+
 describe("luarocks make #install", function()
-  it("installs a module that loads from another directory, with the mock server command", function()
-    local tree = os.tmpname()
+  local tree, env
+  setup(function()
+    tree = os.tmpname()
     os.remove(tree)
-    local function run(cmd)
-      local p = io.popen(cmd .. " 2>&1")
-      local out = p:read("a")
-      local ok = p:close()
-      return ok, out
-    end
     local ok, out = run("luarocks make --lua-version=5.4 --deps-mode=none --tree " .. tree .. " jumpcloud-0.1.0-1.rockspec")
     assert.is_true(ok, out)
-    local env = string.format("cd / && LUA_PATH='%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua;;' "
+    env = string.format("cd / && LUA_PATH='%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua;;' "
       .. "LUA_CPATH='%s/lib/lua/5.4/?.so;;' ", tree, tree, tree)
-    ok, out = run(env .. "lua5.4 -e 'local j = require(\"jumpcloud\"); "
+  end)
+  teardown(function()
+    if tree then run("rm -rf " .. tree) end
+  end)
+
+  it("installs a module that loads from another directory, with the mock server command", function()
+    local ok, out = run(env .. "lua5.4 -e 'local j = require(\"jumpcloud\"); "
       .. "print(j._VERSION, package.searchpath(\"jumpcloud.core\", package.cpath))'")
     assert.is_true(ok, out)
     assert.matches("^0%.1%.0\t" .. tree:gsub("%p", "%%%0") .. "/lib/lua/5%.4/jumpcloud/core%.so\n$", out)
     local _, first_line = run(env .. "timeout 5 " .. tree .. "/bin/jumpcloud-mock --port 0 | head -1")
     assert.matches("^JUMPCLOUD_MOCK_URL=http://127%.0%.0%.1:%d+/api/v2\n", first_line)
-    run("rm -rf " .. tree)
+  end)
+
+  it("installs every Lua module of the tree: the client's as bytecode, the mock's as source", function()
+    local kinds = {}
+    for _, module in ipairs(modules()) do
+      local installed = io.open(tree .. "/share/lua/5.4/" .. module, "rb")
+      local head = installed and installed:read(4)
+      if installed then installed:close() end
+      local want = module:find("^jumpcloud/mock/") and "source" or "bytecode"
+      local got = head == "\27Lua" and "bytecode" or head and read(tree .. "/share/lua/5.4/" .. module)
+        == read("lua/" .. module) and "source" or tostring(head)
+      if got ~= want then kinds[module] = got end
+    end
+    assert.are.same({}, kinds)
+  end)
+
+  it("keeps the debug information: file and line of every function, as in the source", function()
+    -- jumpcloud.client's `new`, and a method the client gets from jumpcloud.transport
+    local ok, out = run(env .. "lua5.4 -e 'local c = require(\"jumpcloud.client\"); "
+      .. "local t = require(\"jumpcloud.transport\"); "
+      .. "for _, f in ipairs{c.new, t.request} do local i = debug.getinfo(f, \"S\"); "
+      .. "print(i.source, i.linedefined) end; "
+      .. "print(select(2, pcall(t.build)))'")
+    assert.is_true(ok, out)
+    local function line_of(file, pattern)
+      local n = 0
+      for line in io.lines("lua/jumpcloud/" .. file) do
+        n = n + 1
+        if line:find(pattern) then return n end
+      end
+    end
+    local new_line, request_line = line_of("client.lua", "^function M%.new%("), line_of("transport.lua", "^function M%.request%(")
+    assert.is_number(new_line)
+    assert.is_number(request_line)
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.are.equal("@jumpcloud/client.lua\t" .. new_line, lines[1])
+    assert.are.equal("@jumpcloud/transport.lua\t" .. request_line, lines[2])
+    -- an error raised inside an installed module names it and its line
+    assert.matches("^jumpcloud/transport%.lua:%d+: bad argument #1 to 'state'", lines[3])
   end)
 end)
 
-describe("the rockspec", function()
-  it("lists every C source and every Lua module of the tree", function()
-    local f = assert(io.open("jumpcloud-0.1.0-1.rockspec"))
-    local rockspec = f:read("a")
-    f:close()
+describe("CMakeLists.txt", function()
+  it("builds every C source of csrc/", function()
+    local cmake = read("CMakeLists.txt")
     local missing = {}
-    for path in io.popen("find lua csrc -name '*.lua' -o -name '*.c'"):lines() do
-      if not rockspec:find('"' .. path .. '"', 1, true) then missing[#missing + 1] = path end
+    for path in io.popen("find csrc -name '*.c'"):lines() do
+      if not cmake:find(path, 1, true) then missing[#missing + 1] = path end
     end
     assert.are.same({}, missing)
   end)
