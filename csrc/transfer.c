@@ -1,6 +1,7 @@
 /* One request on one libcurl easy handle: options, callbacks into reused buffers, and the
  * response (or transport error) as Lua tables. Used for sequential and concurrent requests. */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "jc.h"
@@ -228,7 +229,9 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int f
   for (const char *p = method; *p; p++)
     if (!isupper((unsigned char)*p)) luaL_argerror(L, method_i, "method must be an upper-case HTTP verb");
   long timeout_ms = c->set.timeout_ms;
-  if (s > 0 && s * 1000 < timeout_ms) timeout_ms = s * 1000 < 1 ? 1 : (long)(s * 1000); /* a deadline's rest */
+  /* A deadline's rest, rounded up: the attempt then runs to the deadline, where cut short by a
+   * fraction of a millisecond it could leave room for one more attempt that cannot succeed. */
+  if (s > 0 && s * 1000 < timeout_ms) timeout_ms = (long)ceil(s * 1000);
   /* Most requests add no header of their own: they send the client's list as it is. A request
    * with a body gets its own list, which turns off libcurl's "Expect: 100-continue" (a stall of
    * a round trip, or a second on servers that ignore it); a GET need not pay for that line. */

@@ -442,13 +442,33 @@ describe("reliability", function()
       local t0 = core.now()
       local _, err = request(c, "GET", "/__test/echo")
       local took = core.now() - t0
-      assert.are.equal("timeout", err.kind)
-      assert.are.equal(2, err.attempts)
+      local seen = {} -- each attempt's outcome and time, for the failure message
+      for _, ev in ipairs(events) do seen[#seen + 1] = support.dump(ev) end
+      seen = table.concat(seen, "\n")
+      assert.are.equal("timeout", err.kind, seen)
+      assert.are.equal(2, err.attempts, seen)
       assert.is_string(err.gave_up)
       assert.are.equal(2, #events)
       assert.is_true(took >= 1.4 and took < 2.5, "took " .. took)
       clear_faults()
       still_usable(c)
+    end)
+
+    it("ends the last attempt at the deadline, leaving no room for a doomed one, however short the wait", function()
+      -- waits of a nanosecond: an attempt cut short of the deadline by a fraction of a millisecond
+      -- (its timeout rounded down) left room for a third attempt of 1 ms in about one call of five
+      fault({ method = "GET", path = ECHO, delay_ms = 3000 })
+      local attempts = {}
+      for i = 1, 10 do
+        local c <close> = client({ attempt_timeout = 0.2, clock = core.now, sleep = core.sleep,
+          retry = { deadline = 0.3, base_delay = 1e-9, max_delay = 1e-9 } })
+        local _, err = request(c, "GET", "/__test/echo")
+        attempts[i] = err.attempts
+        assert.are.equal("timeout", err.kind)
+        assert.matches("would pass the deadline", err.gave_up)
+      end
+      assert.are.same({ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 }, attempts)
+      clear_faults()
     end)
 
     it("keeps a timeout under a millisecond, or a stall_timeout under a second, a limit; takes math.huge", function()

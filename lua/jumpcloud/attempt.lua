@@ -68,7 +68,7 @@ function M.after_attempt(self, req, n, resp, err)
   elseif policy and n < policy.attempts and retry().retryable(policy, req.method, err) then
     local R = retry()
     wait = R.retry_after((err.headers or {})["retry-after"], os.time()) or R.backoff(policy, n, math.random)
-    if state.clock() + wait > req.deadline then
+    if state.clock() + wait >= req.deadline then
       err.gave_up = "the next wait (" .. R.describe(wait) .. ") would pass the deadline"
       wait = nil
     end
