@@ -14,10 +14,10 @@ local function read(path)
   return s
 end
 
--- every Lua module of the tree, as its path below lua/ ("jumpcloud/client.lua")
-local function modules()
+-- the files below a directory, as paths relative to it ("jumpcloud/client.lua"), sorted
+local function files_below(dir)
   local list = {}
-  for path in io.popen("cd lua && find . -name '*.lua' | sort"):lines() do list[#list + 1] = path:sub(3) end
+  for path in io.popen("cd '" .. dir .. "' && find . -type f | sort"):lines() do list[#list + 1] = path:sub(3) end
   return list
 end
 
@@ -44,9 +44,10 @@ describe("luarocks make #install", function()
     assert.matches("^JUMPCLOUD_MOCK_URL=http://127%.0%.0%.1:%d+/api/v2\n", first_line)
   end)
 
-  it("installs every Lua module of the tree: the client's as bytecode, the mock's as source", function()
+  it("installs every Lua module of the tree and nothing else: the client's as bytecode, the mock's as source", function()
+    assert.are.same(files_below("lua"), files_below(tree .. "/share/lua/5.4"))
     local kinds = {}
-    for _, module in ipairs(modules()) do
+    for _, module in ipairs(files_below("lua")) do
       local installed = io.open(tree .. "/share/lua/5.4/" .. module, "rb")
       local head = installed and installed:read(4)
       if installed then installed:close() end
