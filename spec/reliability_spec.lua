@@ -461,7 +461,7 @@ describe("reliability", function()
       local attempts = {}
       for i = 1, 10 do
         local c <close> = client({ attempt_timeout = 0.2, clock = core.now, sleep = core.sleep,
-          retry = { deadline = 0.3, base_delay = 1e-9, max_delay = 1e-9 } })
+          retry = { deadline = 0.4, base_delay = 1e-9, max_delay = 1e-9 } })
         local _, err = request(c, "GET", "/__test/echo")
         attempts[i] = err.attempts
         assert.are.equal("timeout", err.kind)
