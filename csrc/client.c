@@ -1,8 +1,12 @@
-/* The client userdata: the transport settings, the API key's header, one reused transfer for
- * sequential requests (so connections are kept alive) and, made on first use, a multi handle
- * with a pool of transfers for concurrent ones (multi.c). Status codes are data here; the Lua
- * layer decides what is an error. */
-#define _GNU_SOURCE /* memmem */
+/* The transport userdata, private to a Lua client object (lua/jumpcloud/client.lua): the
+ * transport settings, the API key's header, one reused transfer for sequential requests (so
+ * connections are kept alive) and, made on first use, a multi handle with a pool of transfers for
+ * concurrent ones (multi.c). Status codes are data here; the Lua layer decides what is an error.
+ *
+ * No Lua code can free what a C function is using: any allocation can run a finalizer, and a
+ * finalizer (or a hook) may close the client. Entry points that run Lua code go through
+ * jc_client_guarded, and a close during such a call only marks the client closed; the release
+ * comes when the last call returns. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,20 +14,25 @@
 #include "jc.h"
 
 jc_client *jc_check_open(lua_State *L, int idx) {
-  jc_client *c = luaL_checkudata(L, idx, JC_CLIENT_MT);
-  if (!c->open) luaL_error(L, "attempt to use a closed " JC_CLIENT_MT);
+  jc_client *c = luaL_checkudata(L, idx, JC_TRANSPORT_MT);
+  if (!c->open) luaL_error(L, JC_CLOSED_MSG);
   return c;
 }
 
-static void free_settings(jc_settings *s) {
-  free(s->ca_file);
-  free(s->proxy);
-  s->ca_file = s->proxy = NULL;
+jc_secret jc_client_secret(const jc_client *c) {
+  jc_secret s = {c->key, c->key && c->key_len >= JC_SCRUB_MIN ? c->key_len : 0};
+  return s;
 }
 
-/* One cleanup for close, __close and __gc: safe to run twice. */
-static void release(jc_client *c) {
+/* Frees a header list after wiping its lines: the client's carries the API key. */
+static void free_lines(struct curl_slist *list) {
+  for (struct curl_slist *l = list; l; l = l->next) jc_wipe(l->data, strlen(l->data));
+  curl_slist_free_all(list);
+}
+
+static void release_now(jc_client *c) {
   c->open = 0;
+  c->release_due = 0;
   for (size_t i = 0; i < c->pool_len; i++) {
     if (c->pool[i]->in_multi) curl_multi_remove_handle(c->multi, c->pool[i]->easy);
     jc_transfer_free(c->pool[i]);
@@ -37,19 +46,53 @@ static void release(jc_client *c) {
   c->main = NULL;
   if (c->share) curl_share_cleanup(c->share); /* after every handle that used it */
   c->share = NULL;
-  curl_slist_free_all(c->defaults);
+  free_lines(c->defaults);
   c->defaults = NULL;
-  if (c->key) memset(c->key, 0, c->key_len);
+  if (c->key) jc_wipe(c->key, c->key_len);
   free(c->key);
   c->key = NULL;
-  free_settings(&c->set);
+  c->key_len = 0;
+  free(c->set.ca_file);
+  free(c->set.proxy);
+  c->set.ca_file = c->set.proxy = NULL;
+}
+
+/* One cleanup for close, __close and __gc: safe to run twice, and during a call of this client
+ * (then it waits for the call to return). */
+static void release(jc_client *c) {
+  if (c->busy > 0) {
+    c->open = 0;
+    c->release_due = 1;
+    return;
+  }
+  release_now(c);
+}
+
+int jc_client_guarded(lua_State *L, jc_client *c, lua_CFunction fn) {
+  int nargs = lua_gettop(L);
+  luaL_checkstack(L, 2, NULL);
+  lua_pushvalue(L, 1); /* keeps the userdata reachable here while fn runs and after */
+  lua_insert(L, 1);
+  lua_pushcfunction(L, fn);
+  lua_insert(L, 2);
+  c->busy++;
+  int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
+  if (--c->busy == 0 && c->release_due) release_now(c);
+  if (rc != LUA_OK) return lua_error(L);
+  return lua_gettop(L) - 1;
 }
 
 /* ---- construction ------------------------------------------------------ */
 
+/* Pushes field `key` of the table at t, read raw (no metamethod runs). */
+static int raw_field(lua_State *L, int t, const char *key) {
+  lua_pushstring(L, key);
+  return lua_rawget(L, t);
+}
+
 /* A malloc'd copy of string option `key`, or NULL when unset; raises on a wrong type. */
 static int opt_copy(lua_State *L, int t, const char *key, char **out) {
-  lua_getfield(L, t, key);
+  raw_field(L, t, key);
   const char *s = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
   *out = s ? strdup(s) : NULL;
   lua_pop(L, 1);
@@ -57,7 +100,7 @@ static int opt_copy(lua_State *L, int t, const char *key, char **out) {
 }
 
 static lua_Number opt_number(lua_State *L, int t, const char *key, lua_Number dflt) {
-  lua_getfield(L, t, key);
+  raw_field(L, t, key);
   lua_Number v = lua_isnil(L, -1) ? dflt : luaL_checknumber(L, -1);
   lua_pop(L, 1);
   return v;
@@ -72,15 +115,22 @@ static lua_Number opt_whole(lua_State *L, const char *key, lua_Number dflt, lua_
   return v > max ? max : floor(v);
 }
 
+static void add_default(lua_State *L, jc_client *c, const char *name, int idx, const char *what) {
+  size_t vlen;
+  const char *v = lua_tolstring(L, idx, &vlen);
+  switch (jc_add_header(&c->defaults, name, strlen(name), v, vlen)) {
+    case JC_HEADER_OK: return;
+    case JC_HEADER_NOMEM: luaL_error(L, "out of memory"); return;
+    default: luaL_error(L, "bad %s: contains CR, LF or NUL", what); /* never the value: it may be a secret */
+  }
+}
+
 static void set_key(lua_State *L, jc_client *c) {
-  int failed = 0;
-  size_t klen = 0;
-  lua_getfield(L, 1, "api_key");
-  const char *key = lua_tolstring(L, -1, &klen);
-  if (key) c->defaults = jc_add_header(L, c->defaults, "x-api-key", key, klen, &failed);
-  if (failed == 2) luaL_error(L, "bad api_key: contains CR, LF or NUL");
-  if (failed) luaL_error(L, "out of memory");
-  if (key && klen) {
+  if (raw_field(L, 1, "api_key") == LUA_TNIL) return (void)lua_pop(L, 1);
+  size_t klen;
+  const char *key = luaL_checklstring(L, -1, &klen);
+  add_default(L, c, "x-api-key", -1, "api_key");
+  if (klen) {
     if (!(c->key = malloc(klen + 1))) luaL_error(L, "out of memory");
     memcpy(c->key, key, klen + 1);
     c->key_len = klen;
@@ -88,34 +138,47 @@ static void set_key(lua_State *L, jc_client *c) {
   lua_pop(L, 1);
 }
 
+/* The table of default headers at the top: name -> string value (false: none). */
+static void set_headers(lua_State *L, jc_client *c) {
+  int t = lua_gettop(L);
+  if (lua_isnil(L, t)) return;
+  luaL_argexpected(L, lua_type(L, t) == LUA_TTABLE, 1, "table of headers");
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    if (lua_type(L, -2) != LUA_TSTRING || (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TBOOLEAN))
+      luaL_error(L, "bad headers: names and values must be strings");
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      size_t nlen, vlen;
+      const char *name = lua_tolstring(L, -2, &nlen), *v = lua_tolstring(L, -1, &vlen);
+      int rc = jc_add_header(&c->defaults, name, nlen, v, vlen);
+      if (rc == JC_HEADER_NOMEM) luaL_error(L, "out of memory");
+      if (rc == JC_HEADER_BAD_NAME) luaL_error(L, "bad headers: '%s' is not a header name", name);
+      if (rc) luaL_error(L, "bad headers: value of '%s' contains CR, LF or NUL", name);
+    }
+    lua_pop(L, 1);
+  }
+}
+
 /* core.new{api_key=, headers=, timeout=, connect_timeout=, stall_timeout=, user_agent=,
- *          ca_file=, proxy=, max_body=} -> client */
+ *          ca_file=, proxy=, max_body=} -> transport */
 static int l_new(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  jc_client *c = lua_newuserdatauv(L, sizeof *c, 2);
+  lua_settop(L, 1);
+  jc_client *c = lua_newuserdatauv(L, sizeof *c, 1);
   memset(c, 0, sizeof *c); /* closed until everything is acquired: __gc frees what was taken */
-  luaL_setmetatable(L, JC_CLIENT_MT);
+  luaL_setmetatable(L, JC_TRANSPORT_MT);
   lua_newtable(L);
-  lua_setiuservalue(L, -2, 1); /* Lua-side state */
-  lua_newtable(L);
-  lua_setiuservalue(L, -2, 2); /* bodies of in-flight concurrent requests, by id */
+  lua_setiuservalue(L, -2, 1); /* bodies of in-flight concurrent requests, by id */
   set_key(L, c);
-  lua_getfield(L, 1, "headers");
-  struct curl_slist *list = c->defaults;
-  c->defaults = NULL; /* jc_add_headers frees the list when it raises */
-  c->defaults = jc_add_headers(L, list, lua_gettop(L), "headers");
+  raw_field(L, 1, "headers");
+  set_headers(L, c);
   lua_pop(L, 1);
   jc_settings *s = &c->set;
   if (opt_copy(L, 1, "ca_file", &s->ca_file) || opt_copy(L, 1, "proxy", &s->proxy))
     return luaL_error(L, "out of memory");
-  lua_getfield(L, 1, "user_agent"); /* a default header line: cheaper than CURLOPT_USERAGENT */
-  if (!lua_isnil(L, -1)) {
-    size_t ulen;
-    const char *ua = luaL_checklstring(L, -1, &ulen);
-    int failed = 0;
-    c->defaults = jc_add_header(L, c->defaults, "User-Agent", ua, ulen, &failed);
-    if (failed == 2) return luaL_error(L, "bad user_agent: contains CR or LF");
-    if (failed) return luaL_error(L, "out of memory");
+  if (raw_field(L, 1, "user_agent") != LUA_TNIL) { /* a default header line: cheaper than CURLOPT_USERAGENT */
+    luaL_checktype(L, -1, LUA_TSTRING);
+    add_default(L, c, "User-Agent", -1, "user_agent");
   }
   lua_pop(L, 1);
   const lua_Number a_year_ms = 365.0 * 24 * 3600 * 1000; /* as good as no limit, and fits a long */
@@ -135,104 +198,69 @@ static int l_new(lua_State *L) {
 
 /* ---- sequential requests ----------------------------------------------- */
 
-/* client:perform(method, url, headers, body [, to_file [, timeout [, decode [, gzip]]]])
- *   -> response | nil, transport error */
-static int l_perform(lua_State *L) {
-  jc_client *c = jc_check_open(L, 1);
+static int perform(lua_State *L) {
+  jc_client *c = lua_touserdata(L, 1);
   jc_transfer *t = c->main;
   jc_transfer_prepare(L, c, t, 2);
   CURLcode rc = curl_easy_perform(t->easy);
-  int n = jc_transfer_push_result(L, t, rc);
+  int n = jc_transfer_push_result(L, t, rc, jc_client_secret(c));
   jc_transfer_reset(t);
   return n;
 }
 
-/* client:redact(s): s with every occurrence of the API key replaced. */
-static int l_redact(lua_State *L) {
-  jc_client *c = luaL_checkudata(L, 1, JC_CLIENT_MT);
-  size_t n;
-  const char *s = luaL_checklstring(L, 2, &n);
-  /* A key shorter than 8 bytes (a test key) would mangle ordinary words: real keys are 40. */
-  if (!c->key || c->key_len < 8) return lua_settop(L, 2), 1;
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  const char *p = s, *end = s + n;
-  while (p < end) {
-    const char *hit = (size_t)(end - p) >= c->key_len ? memmem(p, (size_t)(end - p), c->key, c->key_len) : NULL;
-    if (!hit) break;
-    luaL_addlstring(&b, p, (size_t)(hit - p));
-    luaL_addstring(&b, "[redacted]");
-    p = hit + c->key_len;
-  }
-  luaL_addlstring(&b, p, (size_t)(end - p));
-  luaL_pushresult(&b);
+/* transport:perform(request) -> response | nil, transport error */
+static int l_perform(lua_State *L) {
+  jc_client *c = jc_check_open(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  return jc_client_guarded(L, c, perform);
+}
+
+static int redact(lua_State *L) {
+  jc_client *c = lua_touserdata(L, 1);
+  jc_scrub_value(L, 2, jc_client_secret(c));
   return 1;
+}
+
+/* transport:redact(s): s with every occurrence of the API key replaced (open or closed: a closed
+ * transport has no key left, and nothing new reaches Lua through it). */
+static int l_redact(lua_State *L) {
+  jc_client *c = luaL_checkudata(L, 1, JC_TRANSPORT_MT);
+  luaL_checkstring(L, 2);
+  lua_settop(L, 2);
+  return jc_client_guarded(L, c, redact);
 }
 
 static int l_close(lua_State *L) {
-  release(luaL_checkudata(L, 1, JC_CLIENT_MT));
+  release(luaL_checkudata(L, 1, JC_TRANSPORT_MT));
   return 0;
 }
 
-static int l_tostring(lua_State *L) {
-  jc_client *c = luaL_checkudata(L, 1, JC_CLIENT_MT);
-  lua_pushfstring(L, JC_CLIENT_MT " (%s%p)", c->open ? "" : "closed, ", (void *)c);
-  return 1;
-}
-
-/* The key, in the state table, of the table that makes client.policies and the others on first
- * use (core.RESOURCES in Lua): a light userdata, so that no field name of the client reaches it. */
-static const char RESOURCES_KEY = 0;
-
-/* Methods first (C ones and those the Lua layer adds), then the per-client state table (plain:
- * a request reading an unset option runs no metamethod), then the resources. */
-static int l_index(lua_State *L) {
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
-  lua_getiuservalue(L, 1, 1);
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, -2) != LUA_TNIL) return 1;
-  if (lua_rawgetp(L, -2, &RESOURCES_KEY) != LUA_TTABLE) return lua_pushnil(L), 1;
-  lua_pushvalue(L, 2);
-  lua_gettable(L, -2); /* not raw: its __index makes the resource */
-  return 1;
-}
-
-static int l_newindex(lua_State *L) {
-  return luaL_error(L, "cannot set field '%s' of a " JC_CLIENT_MT, luaL_tolstring(L, 2, NULL));
-}
-
-/* core.state(client) -> the table of Lua-side state of a client (open or closed), and whether
- * it is open (one call where a request needs both). */
-static int l_state(lua_State *L) {
-  jc_client *c = luaL_checkudata(L, 1, JC_CLIENT_MT);
-  lua_getiuservalue(L, 1, 1);
-  lua_pushboolean(L, c->open);
-  return 2;
-}
-
 static int l_is_open(lua_State *L) {
-  jc_client *c = luaL_testudata(L, 1, JC_CLIENT_MT);
-  lua_pushboolean(L, c && c->open);
+  jc_client *c = luaL_checkudata(L, 1, JC_TRANSPORT_MT);
+  lua_pushboolean(L, c->open);
+  return 1;
+}
+
+static int l_tostring(lua_State *L) {
+  jc_client *c = luaL_checkudata(L, 1, JC_TRANSPORT_MT);
+  lua_pushfstring(L, JC_TRANSPORT_MT " (%s%p)", c->open ? "" : "closed, ", (void *)c);
   return 1;
 }
 
 void jc_client_register(lua_State *L) {
-  static const luaL_Reg methods[] = {{"perform", l_perform}, {"close", l_close}, {"redact", l_redact}, {NULL, NULL}};
-  static const luaL_Reg meta[] = {{"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring},
-                                  {"__newindex", l_newindex}, {NULL, NULL}};
+  static const luaL_Reg methods[] = {{"perform", l_perform}, {"close", l_close}, {"redact", l_redact},
+                                     {"is_open", l_is_open}, {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__gc", l_close}, {"__close", l_close}, {"__tostring", l_tostring}, {NULL, NULL}};
   int mod = lua_gettop(L);
-  luaL_newmetatable(L, JC_CLIENT_MT);
+  luaL_newmetatable(L, JC_TRANSPORT_MT);
   luaL_setfuncs(L, meta, 0);
+  lua_pushboolean(L, 0); /* getmetatable(t) is false: the methods cannot be taken out or changed */
+  lua_setfield(L, -2, "__metatable");
   luaL_newlib(L, methods);
   jc_multi_register(L, lua_gettop(L));
-  lua_pushvalue(L, -1);
-  lua_setfield(L, mod, "methods"); /* the Lua layer adds its methods here */
-  lua_pushcclosure(L, l_index, 1);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
-  static const luaL_Reg fns[] = {{"new", l_new}, {"state", l_state}, {"is_open", l_is_open}, {NULL, NULL}};
-  luaL_setfuncs(L, fns, 0);
-  lua_pushlightuserdata(L, (void *)&RESOURCES_KEY);
-  lua_setfield(L, mod, "RESOURCES");
+  lua_pushcfunction(L, l_new);
+  lua_setfield(L, mod, "new");
 }

@@ -9,6 +9,18 @@ int jc_header_value_ok(const char *s, size_t n) {
   return 1;
 }
 
+/* RFC 9110 5.1: a field name is a token. Checks all n bytes (a NUL ends nothing here). */
+int jc_header_name_ok(const char *s, size_t n) {
+  static const char extra[] = "!#$%&'*+-.^_`|~";
+  if (n == 0) return 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && !(c && memchr(extra, c, sizeof extra - 1))) return 0;
+  }
+  return 1;
+}
+
 static int is_ows(char c) { return c == ' ' || c == '\t'; }
 /* A bare CR is not allowed in a field value (RFC 9110 5.5: read it as SP): trim it at the ends. */
 static int is_trim(char c) { return is_ows(c) || c == '\r'; }

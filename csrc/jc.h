@@ -9,11 +9,14 @@
 #include <lauxlib.h>
 
 #define JC_VERSION "0.1.0"
-#define JC_CLIENT_MT "jumpcloud.Client"
+#define JC_TRANSPORT_MT "jumpcloud.Transport"
 #define JC_ARRAY_MT "jumpcloud.array"
 #define JC_JSON_MAX_DEPTH 128
+/* What a caller sees when it uses a closed client: the transport is private to the client. */
+#define JC_CLOSED_MSG "attempt to use a closed jumpcloud.Client"
 
-/* A growable byte buffer; every function returns 0 on success, -1 when out of memory. */
+/* A growable byte buffer; every function returns 0 on success, -1 when out of memory. Freeing
+ * wipes it: a buffer may have held what a server echoed of a secret. */
 typedef struct jc_buf {
   char *p;
   size_t len, cap;
@@ -21,7 +24,11 @@ typedef struct jc_buf {
 
 int jc_buf_append(jc_buf *b, const char *s, size_t n);
 int jc_buf_putc(jc_buf *b, char c);
+/* Makes room for cap bytes in all. */
+int jc_buf_reserve(jc_buf *b, size_t cap);
 void jc_buf_free(jc_buf *b);
+/* Overwrites n bytes with zeros in a way the compiler cannot drop. */
+void jc_wipe(void *p, size_t n);
 
 /* encode.c: RFC 3986 percent-encoding (everything but unreserved characters). */
 int jc_escape(jc_buf *out, const char *s, size_t n);
@@ -36,6 +43,8 @@ typedef struct jc_header_sink {
 int jc_headers_parse(const char *block, size_t len, const jc_header_sink *sink);
 /* 1 when the value is safe to send in a header line (no CR, LF or NUL). */
 int jc_header_value_ok(const char *s, size_t n);
+/* 1 when the name is a header field name (RFC 9110 token characters, no NUL). */
+int jc_header_name_ok(const char *s, size_t n);
 
 /* jsondec.c: core.json_decode(text) -> value | nil, message; jc_json_decode_buf pushes the
  * value of n bytes and returns 0, or pushes the error message and returns -1. */
@@ -43,6 +52,21 @@ int jc_json_decode(lua_State *L);
 int jc_json_decode_buf(lua_State *L, const char *s, size_t n);
 /* 1 when a Content-Type names JSON (application/json, application/...+json). */
 int jc_is_json_type(const char *content_type);
+
+/* scrub.c: the API key out of everything a server sends back, before Lua sees it. A key shorter
+ * than JC_SCRUB_MIN bytes (a test key) is not scrubbed: it would mangle ordinary words. */
+#define JC_SCRUB_MIN 8
+#define JC_REDACTED "[redacted]"
+typedef struct jc_secret {
+  const char *p;
+  size_t len; /* 0: nothing to scrub */
+} jc_secret;
+/* Replaces every occurrence of the secret in b; -1 when out of memory (b is then wiped). */
+int jc_scrub_buf(jc_buf *b, jc_secret s);
+/* Replaces the value at idx (a string, or a decoded JSON table: keys and values at any depth)
+ * by a copy without the secret, in place. */
+void jc_scrub_value(lua_State *L, int idx, jc_secret s);
+void jc_scrub_register(lua_State *L);
 
 /* transfer.c: one request on one easy handle, with its reused response buffers. */
 typedef struct jc_settings {
@@ -71,7 +95,8 @@ typedef struct jc_transfer {
   int decode;                 /* JC_DECODE_*: which JSON bodies the response decodes */
   int gzip;                   /* the handle asks for gzip (JSON pages compress 5 to 10 times) */
   lua_Integer id;             /* the caller's id of a concurrent request */
-  char *file_path;            /* stream a 2xx body to this file instead of memory */
+  char *file_path;            /* stream a 2xx body to this file instead of memory... */
+  char *temp_path;            /* ...through this temporary file beside it, renamed on success */
   FILE *file;
   int file_error;
   curl_off_t file_bytes;
@@ -80,6 +105,8 @@ typedef struct jc_transfer {
 
 typedef struct jc_client {
   int open;
+  int busy;                    /* calls of this transport inside the core right now */
+  int release_due;             /* closed during such a call: released when the last one returns */
   jc_settings set;
   struct curl_slist *defaults; /* headers sent on every request (the API key among them) */
   char *key;                   /* the API key, only to scrub it from what servers echo back */
@@ -91,19 +118,25 @@ typedef struct jc_client {
   size_t pool_len;
 } jc_client;
 
+jc_secret jc_client_secret(const jc_client *c);
+/* Entry points that can run Lua code (any allocation can run a finalizer) call `fn` through
+ * here: the client stays allocated until the last such call returns, even when a finalizer or a
+ * hook closes it meanwhile. Errors are re-raised after the count is restored. */
+int jc_client_guarded(lua_State *L, jc_client *c, lua_CFunction fn);
+
 jc_transfer *jc_transfer_new(const jc_client *c);
 void jc_transfer_free(jc_transfer *t);
-/* Sets up t for one request from the Lua arguments from stack index `first` on: method, url,
- * headers table, body string, file path to stream a 2xx body to, timeout in seconds, decode
- * mode (JC_DECODE_*), whether to ask for gzip; raises on bad input. */
-void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int first);
-/* Pushes the response table, or nil and an error table; returns how many values it pushed. */
-int jc_transfer_push_result(lua_State *L, jc_transfer *t, CURLcode rc);
+/* Sets up t for the request described by the table at `req` (method, url, headers, body,
+ * to_file, timeout, decode, gzip: read raw); raises on bad input, holding nothing then. */
+void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int req);
+/* Pushes the response table, or nil and an error table; returns how many values it pushed.
+ * Everything from the server is scrubbed of the secret first. */
+int jc_transfer_push_result(lua_State *L, jc_transfer *t, CURLcode rc, jc_secret s);
 /* Releases what one request took (header list, file); keeps the buffers for the next. */
 void jc_transfer_reset(jc_transfer *t);
-struct curl_slist *jc_add_headers(lua_State *L, struct curl_slist *list, int t, const char *what);
-struct curl_slist *jc_add_header(lua_State *L, struct curl_slist *list, const char *name,
-                                 const char *value, size_t vlen, int *failed);
+/* Headers: a checked "Name: value" line appended to list; 0 or a JC_HEADER_* failure. */
+enum { JC_HEADER_OK = 0, JC_HEADER_BAD_NAME = 1, JC_HEADER_BAD_VALUE = 2, JC_HEADER_NOMEM = 3 };
+int jc_add_header(struct curl_slist **list, const char *name, size_t nlen, const char *value, size_t vlen);
 
 /* Lua-facing entry points, one registration function per concern. */
 void jc_client_register(lua_State *L);

@@ -4,7 +4,9 @@
  *  - numbers encode exactly (cjson prints at most 14 significant digits).
  * cjson cannot be told this, so the value is prepared around it: what it would get wrong is swapped
  * for placeholder strings "@@jc-<nonce>-<i>@@", put back as literals in the text it produces. The
- * nonce is random per process, so no value can forge a placeholder. Decoding is jsondec.c's. */
+ * nonce is random, made once per Lua state with its encoder (nothing process-global: another state
+ * in another thread cannot change it under this one), so no value can forge a placeholder.
+ * Decoding is jsondec.c's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +16,9 @@
 
 #define PH_PREFIX "@@jc-"
 #define PH_SUFFIX "@@"
-static char nonce[17];
-
-static void make_nonce(void) {
+/* Pushes a new random nonce: 16 hex digits. */
+static void push_nonce(lua_State *L) {
+  char nonce[17];
   unsigned char raw[8] = {0};
   FILE *f = fopen("/dev/urandom", "rb");
   size_t got = f ? fread(raw, 1, sizeof raw, f) : 0;
@@ -26,19 +28,21 @@ static void make_nonce(void) {
     memcpy(raw, &x, sizeof raw);
   }
   for (int i = 0; i < 8; i++) snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
+  lua_pushlstring(L, nonce, 16);
 }
 
 /* ---- encode ------------------------------------------------------------ */
 
 typedef struct encode_ctx {
   lua_State *L;
+  const char *nonce;
   jc_buf literals; /* NUL-separated literals, in placeholder order */
   size_t count;
 } encode_ctx;
 
 static void push_placeholder(encode_ctx *cx, const char *literal) {
   if (jc_buf_append(&cx->literals, literal, strlen(literal) + 1)) luaL_error(cx->L, "out of memory");
-  lua_pushfstring(cx->L, PH_PREFIX "%s-%d" PH_SUFFIX, nonce, (int)cx->count++);
+  lua_pushfstring(cx->L, PH_PREFIX "%s-%d" PH_SUFFIX, cx->nonce, (int)cx->count++);
 }
 
 /* The shortest %g form of d that reads back as d. */
@@ -128,7 +132,7 @@ static int put_back(const char *out, size_t n, const encode_ctx *cx, jc_buf *b) 
   const char *l = cx->literals.p;
   for (size_t i = 0; i < cx->count; i++, l += strlen(l) + 1) lit[i] = l;
   char prefix[40];
-  size_t plen = (size_t)snprintf(prefix, sizeof prefix, "\"" PH_PREFIX "%s-", nonce);
+  size_t plen = (size_t)snprintf(prefix, sizeof prefix, "\"" PH_PREFIX "%s-", cx->nonce);
   const char *p = out, *end = out + n;
   size_t found = 0;
   int bad = 0;
@@ -147,7 +151,8 @@ static int put_back(const char *out, size_t n, const encode_ctx *cx, jc_buf *b) 
   return bad ? -1 : 0;
 }
 
-/* Puts a private cjson instance's encode in upvalue 1 (the settings never touch the caller's cjson). */
+/* Puts a private cjson instance's encode in upvalue 1 (the settings never touch the caller's
+ * cjson), and this state's nonce in upvalue 2. */
 static void load_encoder(lua_State *L) {
   lua_getglobal(L, "require");
   lua_pushliteral(L, "cjson");
@@ -160,6 +165,8 @@ static void load_encoder(lua_State *L) {
   lua_getfield(L, -1, "encode");
   lua_replace(L, lua_upvalueindex(1));
   lua_pop(L, 2);
+  push_nonce(L);
+  lua_replace(L, lua_upvalueindex(2));
 }
 
 /* core.json_encode(value) -> text; raises on values JSON cannot carry. */
@@ -167,7 +174,7 @@ static int l_encode(lua_State *L) {
   luaL_checkany(L, 1);
   lua_settop(L, 1);
   if (lua_isnil(L, lua_upvalueindex(1))) load_encoder(L);
-  encode_ctx cx = {L, {0}, 0};
+  encode_ctx cx = {L, lua_tostring(L, lua_upvalueindex(2)), {0}, 0};
   lua_pushcfunction(L, encode_step);
   lua_pushlightuserdata(L, &cx);
   lua_pushvalue(L, lua_upvalueindex(1)); /* cjson encode */
@@ -210,7 +217,6 @@ static int l_is_array(lua_State *L) {
 
 
 void jc_json_register(lua_State *L) {
-  make_nonce();
   int mod = lua_gettop(L);
   if (luaL_newmetatable(L, JC_ARRAY_MT)) {
     lua_pushliteral(L, "jumpcloud.array");
@@ -221,8 +227,9 @@ void jc_json_register(lua_State *L) {
   lua_setfield(L, mod, "null");
   lua_pushcfunction(L, jc_json_decode);
   lua_setfield(L, mod, "json_decode");
-  lua_pushnil(L); /* cjson's encode, loaded by the first call (a script that only reads never needs it) */
-  lua_pushcclosure(L, l_encode, 1);
+  lua_pushnil(L); /* cjson's encode and the nonce, made by the first call (a script that only reads never needs them) */
+  lua_pushnil(L);
+  lua_pushcclosure(L, l_encode, 2);
   lua_setfield(L, mod, "json_encode");
   lua_pushcfunction(L, l_array);
   lua_setfield(L, mod, "array");

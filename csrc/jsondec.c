@@ -246,7 +246,9 @@ static int parse_number(dec *d) {
   double v = strtod(tmp, NULL);
   if (tmp != buf) lua_pop(d->L, 1);
   lua_Integer i;
-  if (floor(v) == v && lua_numbertointeger(v, &i)) lua_pushinteger(d->L, i); /* 1.0, 1e3 */
+  /* 1.0 and 1e3 are integers; an integer literal that got here is past 64 bits: it stays a float
+   * (-9223372036854775809 rounds to -2^63, a Lua integer, but is not that number) */
+  if (!integral && floor(v) == v && lua_numbertointeger(v, &i)) lua_pushinteger(d->L, i);
   else lua_pushnumber(d->L, v);
   return 0;
 }

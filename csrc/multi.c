@@ -1,11 +1,19 @@
 /* Concurrent requests through one libcurl multi handle per client: the Lua layer adds
  * requests by id, waits for finished ones, and cancels what it no longer wants (a `break`
- * out of a parallel walk). Easy handles are pooled and reused, so their connections are. */
+ * out of a parallel walk, an error raised in a hook). Easy handles are pooled and reused, so
+ * their connections are. The request table of each transfer in flight is kept in the
+ * transport's user value, by id: libcurl reads its body in place. */
 #include <stdlib.h>
 #include <string.h>
 #include "jc.h"
 
 #define MAX_POOL 64
+
+static jc_transfer *in_flight(jc_client *c, lua_Integer id) {
+  for (size_t i = 0; i < c->pool_len; i++)
+    if (c->pool[i]->in_multi && c->pool[i]->id == id) return c->pool[i];
+  return NULL;
+}
 
 static jc_transfer *free_transfer(lua_State *L, jc_client *c) {
   for (size_t i = 0; i < c->pool_len; i++)
@@ -20,29 +28,26 @@ static jc_transfer *free_transfer(lua_State *L, jc_client *c) {
   return t;
 }
 
-/* Takes t out of the multi handle and forgets its body. */
-static void detach(lua_State *L, jc_client *c, jc_transfer *t, int client_idx) {
+/* Takes t out of the multi handle and forgets its request. Allocates nothing. */
+static void detach(lua_State *L, jc_client *c, jc_transfer *t, int transport_idx) {
   curl_multi_remove_handle(c->multi, t->easy);
   t->in_multi = 0;
   jc_transfer_reset(t);
-  lua_getiuservalue(L, client_idx, 2);
+  lua_getiuservalue(L, transport_idx, 1);
   lua_pushnil(L);
   lua_rawseti(L, -2, t->id);
   lua_pop(L, 1);
 }
 
-/* client:multi_add(id, method, url, headers, body [, to_file [, timeout [, decode [, gzip]]]]):
- * starts a request. */
-static int l_multi_add(lua_State *L) {
-  jc_client *c = jc_check_open(L, 1);
-  lua_Integer id = luaL_checkinteger(L, 2);
+static int multi_add(lua_State *L) {
+  jc_client *c = lua_touserdata(L, 1);
+  lua_Integer id = lua_tointeger(L, 2);
   if (!c->multi && !(c->multi = curl_multi_init())) return luaL_error(L, "cannot create a libcurl multi handle");
   jc_transfer *t = free_transfer(L, c);
   jc_transfer_prepare(L, c, t, 3);
   t->id = id;
-  /* The body string must outlive the transfer: curl reads it in place. */
-  lua_getiuservalue(L, 1, 2);
-  lua_pushvalue(L, 6);
+  lua_getiuservalue(L, 1, 1); /* the transfer points into the request: keep it while in flight */
+  lua_pushvalue(L, 3);
   lua_rawseti(L, -2, id);
   lua_pop(L, 1);
   CURLMcode mc = curl_multi_add_handle(c->multi, t->easy);
@@ -56,11 +61,20 @@ static int l_multi_add(lua_State *L) {
   return 0;
 }
 
-/* client:multi_wait(seconds) -> finished, running: waits at most `seconds` for progress and
- * returns the requests that finished, each {id =, response =} or {id =, error =}. */
-static int l_multi_wait(lua_State *L) {
+/* transport:multi_add(id, request): starts a request (see jc_transfer_prepare for its fields). */
+static int l_multi_add(lua_State *L) {
   jc_client *c = jc_check_open(L, 1);
-  lua_Number wait = luaL_optnumber(L, 2, 0);
+  lua_Integer id = luaL_checkinteger(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  /* a second request under one id would release the first one's body while libcurl sends it */
+  if (in_flight(c, id)) return luaL_error(L, "request %d is already in flight", (int)id);
+  lua_settop(L, 3);
+  return jc_client_guarded(L, c, multi_add);
+}
+
+static int multi_wait(lua_State *L) {
+  jc_client *c = lua_touserdata(L, 1);
+  lua_Number wait = lua_tonumber(L, 2);
   lua_newtable(L);
   int out = lua_gettop(L), n = 0, running = 0;
   if (!c->multi) {
@@ -71,7 +85,7 @@ static int l_multi_wait(lua_State *L) {
   int queued = 0;
   CURLMsg *msg = curl_multi_info_read(c->multi, &queued);
   if (!msg && running > 0 && wait > 0) {
-    curl_multi_poll(c->multi, NULL, 0, (int)(wait * 1000), NULL);
+    curl_multi_poll(c->multi, NULL, 0, wait < 3600 ? (int)(wait * 1000) : 3600 * 1000, NULL);
     curl_multi_perform(c->multi, &running);
     msg = curl_multi_info_read(c->multi, &queued);
   }
@@ -83,7 +97,7 @@ static int l_multi_wait(lua_State *L) {
     lua_createtable(L, 0, 2);
     lua_pushinteger(L, t->id);
     lua_setfield(L, -2, "id");
-    if (jc_transfer_push_result(L, t, rc) == 1) {
+    if (jc_transfer_push_result(L, t, rc, jc_client_secret(c)) == 1) {
       lua_setfield(L, -2, "response");
     } else {
       lua_setfield(L, -3, "error");
@@ -96,9 +110,20 @@ static int l_multi_wait(lua_State *L) {
   return 2;
 }
 
-/* client:multi_cancel([id]): stops request `id`, or every request in flight. */
+/* transport:multi_wait(seconds) -> finished, running: waits at most `seconds` for progress and
+ * returns the requests that finished, each {id =, response =} or {id =, error =}. */
+static int l_multi_wait(lua_State *L) {
+  jc_client *c = jc_check_open(L, 1);
+  lua_Number wait = luaL_optnumber(L, 2, 0);
+  lua_settop(L, 1);
+  lua_pushnumber(L, wait > 0 ? wait : 0); /* NaN and negative: no wait */
+  return jc_client_guarded(L, c, multi_wait);
+}
+
+/* transport:multi_cancel([id]): stops request `id`, or every request in flight. Works on a
+ * closed client too (there is nothing left to stop then). */
 static int l_multi_cancel(lua_State *L) {
-  jc_client *c = luaL_checkudata(L, 1, JC_CLIENT_MT);
+  jc_client *c = luaL_checkudata(L, 1, JC_TRANSPORT_MT);
   int all = lua_isnoneornil(L, 2);
   lua_Integer id = all ? 0 : luaL_checkinteger(L, 2);
   for (size_t i = 0; i < c->pool_len; i++) {

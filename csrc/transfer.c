@@ -1,9 +1,12 @@
 /* One request on one libcurl easy handle: options, callbacks into reused buffers, and the
  * response (or transport error) as Lua tables. Used for sequential and concurrent requests. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, fdopen */
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 #include "jc.h"
 
 #define MAX_HEADER_BLOCK (256 * 1024)
@@ -15,9 +18,26 @@ static long current_status(jc_transfer *t) {
   return status;
 }
 
-/* A 2xx body goes to the file when one was asked for; anything else to memory. */
+/* A 2xx body goes to the file when one was asked for (through a temporary file beside it,
+ * renamed over it on success: a failed download leaves what was at the path); anything else to
+ * memory. max_body bounds both, counted after decompression. */
 static size_t to_file(jc_transfer *t, const char *data, size_t len) {
-  if (!t->file) t->file = fopen(t->file_path, "wb");
+  if (t->file_bytes + (curl_off_t)len > (curl_off_t)t->max_body) return t->overflow = 1, 0;
+  if (!t->file && !t->file_error) {
+    size_t n = strlen(t->file_path);
+    t->temp_path = malloc(n + sizeof ".jc-XXXXXX");
+    if (t->temp_path) {
+      memcpy(t->temp_path, t->file_path, n);
+      memcpy(t->temp_path + n, ".jc-XXXXXX", sizeof ".jc-XXXXXX");
+      int fd = mkstemp(t->temp_path); /* mode 0600: a download may hold secrets */
+      if (fd < 0) {
+        free(t->temp_path);
+        t->temp_path = NULL;
+      } else if (!(t->file = fdopen(fd, "wb"))) {
+        close(fd);
+      }
+    }
+  }
   if (!t->file || fwrite(data, 1, len, t->file) != len) return t->file_error = 1, 0;
   t->file_bytes += (curl_off_t)len;
   return len;
@@ -33,10 +53,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud) {
     curl_off_t cl = -1;
     curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
     if (cl > 0 && (size_t)cl > t->max_body) return t->overflow = 1, 0;
-    if (cl > 0 && (size_t)cl + 1 > t->body.cap) {
-      char *p = realloc(t->body.p, (size_t)cl + 1);
-      if (p) t->body.p = p, t->body.cap = (size_t)cl + 1;
-    }
+    if (cl > 0) jc_buf_reserve(&t->body, (size_t)cl + 1); /* when it fails, appending will say */
   }
   if (t->body.len + len > t->max_body) return t->overflow = 1, 0;
   return jc_buf_append(&t->body, data, len) ? 0 : len;
@@ -64,6 +81,7 @@ jc_transfer *jc_transfer_new(const jc_client *c) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* never carry the key to another host */
+  curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);     /* no dot-segment removal: the path is what was built */
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
@@ -82,15 +100,24 @@ jc_transfer *jc_transfer_new(const jc_client *c) {
   return t;
 }
 
+/* Frees a request's own header list after wiping it: it copies the client's, key and all. */
+static void free_lines(struct curl_slist *list) {
+  for (struct curl_slist *l = list; l; l = l->next) jc_wipe(l->data, strlen(l->data));
+  curl_slist_free_all(list);
+}
+
 void jc_transfer_reset(jc_transfer *t) {
   if (t->file) fclose(t->file);
   t->file = NULL;
+  if (t->temp_path) remove(t->temp_path); /* still there: the download did not complete */
+  free(t->temp_path);
+  t->temp_path = NULL;
   free(t->file_path);
   t->file_path = NULL;
   if (t->headers) { /* the handle must not point to a freed list */
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
     t->set_headers = NULL;
-    curl_slist_free_all(t->headers);
+    free_lines(t->headers);
     t->headers = NULL;
   }
   if (t->set_body) { /* nor to a body Lua may collect (this makes the handle's method POST) */
@@ -115,51 +142,22 @@ void jc_transfer_free(jc_transfer *t) {
 
 /* ---- headers ------------------------------------------------------------ */
 
-/* Appends "Name: value" after checking both parts; sets *failed on a bad header. */
-struct curl_slist *jc_add_header(lua_State *L, struct curl_slist *list, const char *name,
-                                 const char *value, size_t vlen, int *failed) {
-  for (const char *p = name; *p; p++)
-    if (!isgraph((unsigned char)*p) || *p == ':') *failed = 1;
-  if (!*name) *failed = 1;
-  if (!jc_header_value_ok(value, vlen) || strlen(value) != vlen) *failed = 2;
-  if (*failed) return list;
-  lua_pushfstring(L, "%s: %s", name, value);
-  struct curl_slist *grown = curl_slist_append(list, lua_tostring(L, -1));
-  lua_pop(L, 1);
-  if (!grown) *failed = 3;
-  return grown ? grown : list;
-}
-
-/* Appends every name = value pair of the table at t (a false value appends nothing: as a request's
- * header, it leaves out the client's header of that name); raises (after freeing) on a bad one. */
-struct curl_slist *jc_add_headers(lua_State *L, struct curl_slist *list, int t, const char *what) {
-  if (lua_isnoneornil(L, t)) return list;
-  if (lua_type(L, t) != LUA_TTABLE) {
-    curl_slist_free_all(list);
-    luaL_error(L, "bad %s (table expected, got %s)", what, luaL_typename(L, t));
-  }
-  lua_pushnil(L);
-  while (lua_next(L, t)) {
-    int failed = 0;
-    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
-      /* nothing to send */
-    } else if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
-      failed = 4;
-    } else {
-      size_t vlen;
-      const char *v = lua_tolstring(L, -1, &vlen);
-      list = jc_add_header(L, list, lua_tostring(L, -2), v, vlen, &failed);
-    }
-    if (failed) {
-      curl_slist_free_all(list);
-      /* The value may be a secret: name only the header. */
-      if (failed == 2) luaL_error(L, "bad %s: value of '%s' contains CR, LF or NUL", what, lua_tostring(L, -2));
-      if (failed == 3) luaL_error(L, "out of memory");
-      luaL_error(L, "bad %s: header names must be strings without spaces or ':', values strings (or false)", what);
-    }
-    lua_pop(L, 1);
-  }
-  return list;
+int jc_add_header(struct curl_slist **list, const char *name, size_t nlen, const char *value, size_t vlen) {
+  if (!jc_header_name_ok(name, nlen)) return JC_HEADER_BAD_NAME;
+  if (!jc_header_value_ok(value, vlen)) return JC_HEADER_BAD_VALUE;
+  char small[512], *line = small;
+  size_t n = nlen + 2 + vlen + 1;
+  if (n > sizeof small && !(line = malloc(n))) return JC_HEADER_NOMEM;
+  memcpy(line, name, nlen);
+  memcpy(line + nlen, ": ", 2);
+  memcpy(line + nlen + 2, value, vlen);
+  line[n - 1] = '\0';
+  struct curl_slist *grown = curl_slist_append(*list, line);
+  jc_wipe(line, n); /* the value may be a secret */
+  if (line != small) free(line);
+  if (!grown) return JC_HEADER_NOMEM;
+  *list = grown;
+  return JC_HEADER_OK;
 }
 
 /* ---- one request ------------------------------------------------------- */
@@ -189,73 +187,126 @@ static void set_method(jc_transfer *t, const char *method, const char *body, siz
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
-/* 1 when the request's own headers (a table of lower-cased names) replace the client's header
- * line `line` ("Name: value"). */
-static int overridden(lua_State *L, const char *line, int headers_i) {
-  char name[128];
-  size_t n = 0;
-  while (line[n] && line[n] != ':' && n < sizeof name - 1) {
-    name[n] = (char)tolower((unsigned char)line[n]);
-    n++;
+/* 1 when the request's own headers (the table at h, or none) name the header of line `line`
+ * ("Name: value"), in any case. Reads the table raw and allocates nothing. */
+static int overridden(lua_State *L, int h, const char *line) {
+  if (!h) return 0;
+  size_t n = strcspn(line, ":");
+  lua_pushnil(L);
+  while (lua_next(L, h)) {
+    size_t klen;
+    const char *k = lua_tolstring(L, -2, &klen); /* a string: checked by add_own */
+    lua_pop(L, 1);
+    if (klen == n && strncasecmp(k, line, n) == 0) {
+      lua_pop(L, 1);
+      return 1;
+    }
   }
-  name[n] = '\0';
-  int found = lua_getfield(L, headers_i, name) != LUA_TNIL;
-  lua_pop(L, 1);
-  return found;
+  return 0;
 }
 
-/* list with line appended; frees list and raises when out of memory. */
-static struct curl_slist *append_or_raise(lua_State *L, struct curl_slist *list, const char *line) {
-  struct curl_slist *grown = curl_slist_append(list, line);
-  if (!grown) {
-    curl_slist_free_all(list);
-    luaL_error(L, "out of memory");
+/* The request's own header lines, from the table at h: names to strings, or false to leave out
+ * the client's header. Returns 0 or a JC_HEADER_* failure with its name at the top. */
+static int add_own(lua_State *L, int h, struct curl_slist **list) {
+  lua_pushnil(L);
+  while (lua_next(L, h)) {
+    int rc = JC_HEADER_OK;
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      rc = JC_HEADER_BAD_NAME;
+    } else if (lua_type(L, -1) == LUA_TSTRING) {
+      size_t nlen, vlen;
+      const char *name = lua_tolstring(L, -2, &nlen), *v = lua_tolstring(L, -1, &vlen);
+      rc = jc_add_header(list, name, nlen, v, vlen);
+    } else if (lua_type(L, -1) != LUA_TBOOLEAN || lua_toboolean(L, -1)) {
+      rc = JC_HEADER_BAD_VALUE;
+    }
+    lua_pop(L, 1);
+    if (rc) return rc; /* the name stays on the stack for the message */
   }
-  return grown;
+  return JC_HEADER_OK;
 }
 
-void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int first) {
-  int method_i = first, url_i = first + 1, headers_i = first + 2, body_i = first + 3, file_i = first + 4,
-      timeout_i = first + 5, decode_i = first + 6, gzip_i = first + 7;
-  const char *method = luaL_checkstring(L, method_i);
-  const char *url = luaL_checkstring(L, url_i);
-  if (!lua_isnoneornil(L, headers_i)) luaL_checktype(L, headers_i, LUA_TTABLE);
-  size_t blen = 0;
-  const char *body = luaL_optlstring(L, body_i, NULL, &blen);
-  const char *file_path = luaL_optstring(L, file_i, NULL);
-  lua_Number s = luaL_optnumber(L, timeout_i, 0);
-  lua_Integer decode = luaL_optinteger(L, decode_i, JC_DECODE_NONE);
-  luaL_argcheck(L, decode >= JC_DECODE_NONE && decode <= JC_DECODE_ERRORS, decode_i, "decode mode 0, 1 or 2 expected");
+/* Raises for a bad header of the request (its name at the top), after freeing the list. */
+static void bad_header(lua_State *L, struct curl_slist *list, int rc) {
+  free_lines(list);
+  if (rc == JC_HEADER_NOMEM) luaL_error(L, "out of memory");
+  const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+  if (rc == JC_HEADER_BAD_NAME) luaL_error(L, "bad header name '%s' (letters, digits and !#$%%&'*+-.^_`|~ only)", name);
+  /* the value may be a secret: name only the header */
+  luaL_error(L, "bad value of header '%s' (a string without CR, LF or NUL, or false, expected)", name);
+}
+
+/* The request's fields, read raw onto the stack at base + F_* (kept there: the strings stay
+ * alive while the core points into them). */
+enum { F_METHOD, F_URL, F_HEADERS, F_BODY, F_FILE, F_TIMEOUT, F_DECODE, F_GZIP, F_COUNT };
+static const char *const FIELD_NAMES[F_COUNT] = {"method", "url", "headers", "body", "to_file", "timeout", "decode", "gzip"};
+static const int FIELD_TYPES[F_COUNT] = {LUA_TSTRING, LUA_TSTRING, LUA_TTABLE, LUA_TSTRING, LUA_TSTRING,
+                                         LUA_TNUMBER, LUA_TNUMBER, LUA_TBOOLEAN};
+
+static int read_fields(lua_State *L, int req) {
+  luaL_checkstack(L, F_COUNT + 8, "request");
+  int base = lua_gettop(L) + 1;
+  for (int i = 0; i < F_COUNT; i++) {
+    lua_pushstring(L, FIELD_NAMES[i]);
+    int type = lua_rawget(L, req);
+    int required = i == F_METHOD || i == F_URL;
+    if (type != FIELD_TYPES[i] && (required || type != LUA_TNIL))
+      luaL_error(L, "bad request field '%s' (%s expected, got %s)", FIELD_NAMES[i], lua_typename(L, FIELD_TYPES[i]),
+                 luaL_typename(L, -1));
+  }
+  return base;
+}
+
+void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int req) {
+  req = lua_absindex(L, req);
+  int base = read_fields(L, req);
+  const char *method = lua_tostring(L, base + F_METHOD), *url = lua_tostring(L, base + F_URL);
   for (const char *p = method; *p; p++)
-    if (!isupper((unsigned char)*p)) luaL_argerror(L, method_i, "method must be an upper-case HTTP verb");
+    if (!isupper((unsigned char)*p)) luaL_error(L, "bad request field 'method' (an upper-case HTTP verb expected)");
+  if (strlen(url) != lua_rawlen(L, base + F_URL)) luaL_error(L, "bad request field 'url' (contains NUL)");
+  size_t blen = 0;
+  const char *body = lua_tolstring(L, base + F_BODY, &blen), *file_path = lua_tostring(L, base + F_FILE);
+  if (file_path && strlen(file_path) != lua_rawlen(L, base + F_FILE)) luaL_error(L, "bad request field 'to_file' (contains NUL)");
+  lua_Integer decode = lua_isnil(L, base + F_DECODE) ? JC_DECODE_NONE : lua_tointeger(L, base + F_DECODE);
+  if (decode < JC_DECODE_NONE || decode > JC_DECODE_ERRORS) luaL_error(L, "bad request field 'decode' (0, 1 or 2 expected)");
+  lua_Number s = lua_tonumber(L, base + F_TIMEOUT); /* 0 when absent */
   long timeout_ms = c->set.timeout_ms;
   /* A deadline's rest, rounded up: the attempt then runs to the deadline, where cut short by a
    * fraction of a millisecond it could leave room for one more attempt that cannot succeed. */
   if (s > 0 && s * 1000 < timeout_ms) timeout_ms = (long)ceil(s * 1000);
   /* Most requests add no header of their own: they send the client's list as it is. A request
    * with a body gets its own list, which turns off libcurl's "Expect: 100-continue" (a stall of
-   * a round trip, or a second on servers that ignore it); a GET need not pay for that line. */
+   * a round trip, or a second on servers that ignore it); a GET need not pay for that line.
+   * From here on nothing allocates Lua memory until the list is in the transfer. */
+  int h = lua_istable(L, base + F_HEADERS) ? base + F_HEADERS : 0;
+  int own = body || (h && (lua_pushnil(L), lua_next(L, h) ? (lua_pop(L, 2), 1) : 0));
   struct curl_slist *list = NULL;
-  int has_headers = !lua_isnoneornil(L, headers_i);
-  int own = body || (has_headers && (lua_pushnil(L), lua_next(L, headers_i) ? (lua_pop(L, 2), 1) : 0));
   if (own) {
-    list = jc_add_headers(L, NULL, headers_i, "headers");
-    for (struct curl_slist *d = c->defaults; d; d = d->next) {
-      if (has_headers && overridden(L, d->data, headers_i)) continue;
-      list = append_or_raise(L, list, d->data);
+    int rc = h ? add_own(L, h, &list) : JC_HEADER_OK;
+    if (rc) bad_header(L, list, rc);
+    for (struct curl_slist *d = c->defaults; d && !rc; d = d->next) {
+      if (overridden(L, h, d->data)) continue;
+      struct curl_slist *grown = curl_slist_append(list, d->data);
+      if (!grown) rc = JC_HEADER_NOMEM;
+      else list = grown;
     }
-    if (body && !(has_headers && overridden(L, "expect", headers_i))) list = append_or_raise(L, list, "Expect:");
+    if (!rc && body && !overridden(L, h, "expect:")) {
+      struct curl_slist *grown = curl_slist_append(list, "Expect:");
+      if (!grown) rc = JC_HEADER_NOMEM;
+      else list = grown;
+    }
+    if (rc) bad_header(L, list, rc);
   }
   char *path_copy = NULL;
   if (file_path && !(path_copy = strdup(file_path))) {
-    curl_slist_free_all(list);
+    free_lines(list);
     luaL_error(L, "out of memory");
   }
   jc_transfer_reset(t);
   t->headers = list; /* freed by the reset after the request; the client's list is not */
   t->file_path = path_copy;
   t->decode = (int)decode;
-  int gzip = lua_toboolean(L, gzip_i);
+  int gzip = lua_toboolean(L, base + F_GZIP);
   if (gzip != t->gzip) { /* libcurl copies the string: set it only when it changes */
     curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, gzip ? "gzip" : NULL);
     t->gzip = gzip;
@@ -271,6 +322,7 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int f
     t->set_timeout_ms = timeout_ms;
   }
   set_method(t, method, body, blen);
+  lua_settop(L, base - 1);
 }
 
 /* ---- results ----------------------------------------------------------- */
@@ -316,28 +368,6 @@ static int headers_add(void *ud, const char *name, size_t nlen, const char *valu
   return 0;
 }
 
-static const char *curl_code_name(CURLcode rc) {
-  switch (rc) {
-    case CURLE_COULDNT_RESOLVE_HOST: return "couldnt_resolve_host";
-    case CURLE_COULDNT_RESOLVE_PROXY: return "couldnt_resolve_proxy";
-    case CURLE_COULDNT_CONNECT: return "couldnt_connect";
-    case CURLE_OPERATION_TIMEDOUT: return "timeout";
-    case CURLE_SEND_ERROR: return "send_error";
-    case CURLE_RECV_ERROR: return "recv_error";
-    case CURLE_GOT_NOTHING: return "empty_reply";
-    case CURLE_PARTIAL_FILE: return "partial_body";
-    case CURLE_WEIRD_SERVER_REPLY: return "bad_reply";
-    case CURLE_PEER_FAILED_VERIFICATION: return "tls_verification";
-    case CURLE_SSL_CONNECT_ERROR: return "tls_connect";
-    case CURLE_SSL_CACERT_BADFILE: return "tls_ca_file";
-    case CURLE_BAD_CONTENT_ENCODING: return "bad_content_encoding";
-    case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported_protocol";
-    case CURLE_URL_MALFORMAT: return "bad_url";
-    case CURLE_ABORTED_BY_CALLBACK: return "cancelled";
-    default: return "transport";
-  }
-}
-
 static void set_time(lua_State *L, jc_transfer *t) {
   curl_off_t micros = 0;
   curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &micros);
@@ -345,21 +375,21 @@ static void set_time(lua_State *L, jc_transfer *t) {
   lua_setfield(L, -2, "time");
 }
 
-static int push_failure(lua_State *L, jc_transfer *t, CURLcode rc) {
+/* nil and {curl_code, cause, message, sent, time}: the Lua layer names the error (errors.lua
+ * lists every code); `cause` says when the failure was the transfer's own, not libcurl's. */
+static int push_failure(lua_State *L, jc_transfer *t, CURLcode rc, jc_secret secret) {
   curl_off_t sent = 0;
   curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent);
   lua_pushnil(L);
   lua_createtable(L, 0, 7);
-  const char *kind = "network", *code = curl_code_name(rc), *msg = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
-  if (t->file_error) kind = "file", code = "file_write", msg = "cannot write the response to the file";
-  else if (t->overflow == 1) kind = "decode", code = "body_too_large", msg = "response body larger than max_body";
-  else if (t->overflow == 2) kind = "decode", code = "headers_too_large", msg = "response headers too large";
-  else if (rc == CURLE_OPERATION_TIMEDOUT) kind = "timeout";
-  lua_pushstring(L, kind);
-  lua_setfield(L, -2, "kind");
-  lua_pushstring(L, code);
-  lua_setfield(L, -2, "code");
-  lua_pushstring(L, msg);
+  const char *cause = t->file_error ? "file_write" : t->overflow == 1 ? "body_too_large"
+                    : t->overflow == 2 ? "headers_too_large" : NULL;
+  if (cause) {
+    lua_pushstring(L, cause);
+    lua_setfield(L, -2, "cause");
+  }
+  lua_pushstring(L, t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+  jc_scrub_value(L, -1, secret); /* libcurl's messages quote what it was given */
   lua_setfield(L, -2, "message");
   lua_pushinteger(L, (lua_Integer)rc);
   lua_setfield(L, -2, "curl_code");
@@ -388,16 +418,25 @@ static void parse_into(lua_State *L, int table) {
   lua_setmetatable(L, table);
 }
 
+/* The metatable is private (getmetatable gives false), but its functions still check what they get. */
 static int headers_index(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
   parse_into(L, 1);
   lua_pushvalue(L, 2);
   lua_rawget(L, 1);
   return 1;
 }
 
+static int raw_next(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  return lua_next(L, 1) ? 2 : (lua_pushnil(L), 1);
+}
+
 static int headers_pairs(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
   parse_into(L, 1);
-  lua_getglobal(L, "next");
+  lua_pushcfunction(L, raw_next); /* not the global next: a host may have replaced it */
   lua_pushvalue(L, 1);
   lua_pushnil(L);
   return 3;
@@ -412,28 +451,35 @@ static void push_headers(lua_State *L, jc_transfer *t) {
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, headers_pairs);
     lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
   }
   lua_setmetatable(L, -2);
 }
 
 /* The body of a response held in memory (none when empty): JSON the transfer was asked to
  * decode is decoded straight from libcurl's buffer, with no Lua string of it in between; JSON
- * that does not parse stays bytes and its message goes in decode_error. */
-static void push_body(lua_State *L, jc_transfer *t, long status, const char *ct, int resp) {
+ * that does not parse stays bytes and its message goes in decode_error. What can become an error
+ * (a status of 300 and above, JSON that does not parse) is scrubbed of the secret first. */
+static void push_body(lua_State *L, jc_transfer *t, long status, const char *ct, int resp, jc_secret s) {
   if (t->body.len == 0) return;
-  int wanted = t->decode == JC_DECODE_ALL || (t->decode == JC_DECODE_ERRORS && status >= 300);
+  int error = status >= 300;
+  if (error && jc_scrub_buf(&t->body, s)) luaL_error(L, "out of memory");
+  int wanted = t->decode == JC_DECODE_ALL || (t->decode == JC_DECODE_ERRORS && error);
   if (wanted && jc_is_json_type(ct)) {
     if (jc_json_decode_buf(L, t->body.p, t->body.len) == 0) {
+      if (error) jc_scrub_value(L, -1, s); /* an escaped key shows only once decoded */
       lua_setfield(L, resp, "body");
       return;
     }
     lua_setfield(L, resp, "decode_error");
+    if (jc_scrub_buf(&t->body, s)) luaL_error(L, "out of memory");
   }
   lua_pushlstring(L, t->body.p, t->body.len);
   lua_setfield(L, resp, "body");
 }
 
-static int push_response(lua_State *L, jc_transfer *t) {
+static int push_response(lua_State *L, jc_transfer *t, jc_secret s) {
   long status = current_status(t), connects = 0;
   curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
   /* status, headers, time, reused, bytes, body, and url and attempts from the Lua layer: 8
@@ -456,24 +502,30 @@ static int push_response(lua_State *L, jc_transfer *t) {
   lua_setfield(L, resp, "bytes");
   char *ct = NULL; /* the last response's Content-Type, without parsing the headers */
   curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
-  push_body(L, t, status, ct, resp);
+  push_body(L, t, status, ct, resp, s);
   return 1;
 }
 
-/* Closes the streamed file; a failed transfer removes its partial file. Returns 1 when the
- * file itself failed. */
+/* Closes the streamed file and, when the transfer succeeded, puts it in place of the file asked
+ * for; a failed transfer removes its temporary file (the reset does). Returns 1 when the file
+ * itself failed. */
 static int finish_file(jc_transfer *t, CURLcode rc) {
   if (!t->file_path) return 0;
-  if (!t->file && rc == CURLE_OK && current_status(t) / 100 == 2)
+  if (!t->file && !t->file_error && rc == CURLE_OK && current_status(t) / 100 == 2)
     to_file(t, "", 0); /* an empty 2xx body still makes its (empty) file */
   int failed = t->file_error;
   if (t->file && fclose(t->file) != 0) failed = t->file_error = 1;
-  if (t->file && (failed || rc != CURLE_OK)) remove(t->file_path);
   t->file = NULL;
+  if (!failed && rc == CURLE_OK && t->temp_path) {
+    if (rename(t->temp_path, t->file_path) != 0) failed = t->file_error = 1;
+    else free(t->temp_path), t->temp_path = NULL;
+  }
   return failed;
 }
 
-int jc_transfer_push_result(lua_State *L, jc_transfer *t, CURLcode rc) {
+int jc_transfer_push_result(lua_State *L, jc_transfer *t, CURLcode rc, jc_secret s) {
   if (finish_file(t, rc) && rc == CURLE_OK) rc = CURLE_WRITE_ERROR;
-  return rc == CURLE_OK ? push_response(L, t) : push_failure(L, t, rc);
+  /* headers can echo the key too, and they go in errors: scrubbed whatever the status */
+  if (jc_scrub_buf(&t->head, s)) luaL_error(L, "out of memory");
+  return rc == CURLE_OK ? push_response(L, t, s) : push_failure(L, t, rc, s);
 }

@@ -57,13 +57,12 @@ describe("luarocks make #install", function()
     assert.are.same({}, kinds)
   end)
 
-  it("keeps the debug information: file and line of client.new and transport.request, and of an error", function()
-    -- jumpcloud.client's `new`, and a method the client gets from jumpcloud.transport
+  it("keeps the debug information: file and line of client.new and request.build, and of an error", function()
     local ok, out = run(env .. "lua5.4 -e 'local c = require(\"jumpcloud.client\"); "
-      .. "local t = require(\"jumpcloud.transport\"); "
-      .. "for _, f in ipairs{c.new, t.request} do local i = debug.getinfo(f, \"S\"); "
+      .. "local r = require(\"jumpcloud.request\"); "
+      .. "for _, f in ipairs{c.new, r.build} do local i = debug.getinfo(f, \"S\"); "
       .. "print(i.source, i.linedefined) end; "
-      .. "print(select(2, pcall(t.build)))'")
+      .. "print(select(2, pcall(r.build, nil, \"GET\", \"/x\")))'")
     assert.is_true(ok, out)
     local function line_of(file, pattern)
       local n = 0
@@ -72,15 +71,15 @@ describe("luarocks make #install", function()
         if line:find(pattern) then return n end
       end
     end
-    local new_line, request_line = line_of("client.lua", "^function M%.new%("), line_of("transport.lua", "^function M%.request%(")
+    local new_line, request_line = line_of("client.lua", "^function M%.new%("), line_of("request.lua", "^function M%.build%(")
     assert.is_number(new_line)
     assert.is_number(request_line)
     local lines = {}
     for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
     assert.are.equal("@jumpcloud/client.lua\t" .. new_line, lines[1])
-    assert.are.equal("@jumpcloud/transport.lua\t" .. request_line, lines[2])
+    assert.are.equal("@jumpcloud/request.lua\t" .. request_line, lines[2])
     -- an error raised inside an installed module names it and its line
-    assert.matches("^jumpcloud/transport%.lua:%d+: bad argument #1 to 'state'", lines[3])
+    assert.matches("^jumpcloud/request%.lua:%d+: attempt to index a nil value %(local 'cfg'%)", lines[3])
   end)
 end)
 

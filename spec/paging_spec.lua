@@ -163,8 +163,9 @@ describe("paging", function()
 
   describe("options", function()
     it("refuses an unknown option", function()
-      assert.has_error(function() client.policies:each({ limt = 5 }) end, "unknown paging option 'limt'")
-      assert.has_error(function() client.policies:list({ concurrency = 2, limt = 5 }) end, "unknown paging option 'limt'")
+      assert.has_error(function() client.policies:each({ limt = 5 }) end, "unknown paging option 'limt' (did you mean 'limit'?)")
+      assert.has_error(function() client.policies:list({ concurrency = 2, limt = 5 }) end,
+        "unknown paging option 'limt' (did you mean 'limit'?)")
     end)
 
     it("takes a retry policy for the walk, and verbs take one per call", function()

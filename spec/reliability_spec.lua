@@ -757,7 +757,7 @@ describe("reliability", function()
     it("refuses an API key with CR, LF or NUL before sending anything", function()
       for _, bad in ipairs(EVIL) do
         assert.has_error(function() jumpcloud.new({ api_key = KEY .. bad, base_url = srv.url }) end,
-          "bad api_key: contains CR, LF or NUL")
+          "bad option 'api_key' (contains CR, LF or NUL)")
       end
       assert.are.same({}, log())
     end)
@@ -776,7 +776,7 @@ describe("reliability", function()
       for _, bad in ipairs(EVIL) do
         local ok, msg = pcall(c.request, c, "GET", "/__test/echo", { headers = { ["x-caller"] = bad } })
         assert.is_false(ok)
-        assert.matches("bad headers: value of 'x%-caller' contains CR, LF or NUL$", msg)
+        assert.matches("bad option 'headers' %(value of 'x%-caller' contains CR, LF or NUL%)$", msg)
       end
       assert.is_false((pcall(c.request, c, "GET", "/__test/echo", { headers = { ["x-a\r\nx-evil"] = "1" } })))
       assert.are.same({}, log())
@@ -803,7 +803,7 @@ describe("reliability", function()
       local p = io.popen("lua5.4 " .. script .. " 2>&1")
       local out = p:read("a")
       local ok = p:close()
-      assert.matches("false\t[^\n]*bad headers: value of 'x%-team' contains CR, LF or NUL\n", out)
+      assert.matches("false\t[^\n]*bad option 'headers' %(value of 'x%-team' contains CR, LF or NUL%)\n", out)
       assert.matches("collected\n$", out)
       assert.is_true(ok, out)
       assert.are.same({}, log())

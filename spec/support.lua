@@ -84,4 +84,28 @@ function M.dump(v, seen)
   return table.concat(out, " ")
 end
 
+-- The C host of spec/host/jc_host.c, built beside the core this run uses (build/ or build-asan/),
+-- as a command line that gives it this run's module paths.
+function M.host_binary()
+  local core_so = assert(package.searchpath("jumpcloud.core", package.cpath))
+  local bin = core_so:gsub("jumpcloud/core%.so$", "jc_host")
+  assert(io.open(bin), "no " .. bin .. ": bin/setup builds it (-DJC_HOST_TEST=ON)"):close()
+  return string.format("LUA_PATH=%q LUA_CPATH=%q %s", package.path, package.cpath, bin)
+end
+
+-- Runs `script` in a child lua5.4 with this run's module paths (the sources and the build this run
+-- uses: build-asan/ under bin/test-asan), so that a crash is a failed spec, not a killed suite.
+-- Returns whether it exited with 0, and what it printed (stdout and stderr).
+function M.run_child(script)
+  local file = os.tmpname()
+  local f = assert(io.open(file, "w"))
+  f:write(string.format("package.path = %q; package.cpath = %q\n", package.path, package.cpath), script)
+  f:close()
+  local p = io.popen("lua5.4 " .. file .. " 2>&1")
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  os.remove(file)
+  return ok == true, out, code
+end
+
 return M

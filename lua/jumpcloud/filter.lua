@@ -18,6 +18,8 @@
 -- local f = F.eq("name", "Test Group")        -- tostring(f) == "name:eq:Test Group"
 -- F.encode({ f, F["in"]("type", { "a", "b" }) }) --> "name:eq:Test Group,type:in:a|b"
 
+local check = require "jumpcloud.check"
+
 local M = {}
 
 local type, tostring, tonumber, setmetatable, getmetatable = type, tostring, tonumber, setmetatable, getmetatable
@@ -48,10 +50,9 @@ local function badarg(fname, n, msg)
   return format("bad argument #%d to '%s' (%s)", n, fname, msg)
 end
 
--- Builders call this in tail position (`return checked(...)`), which replaces their own stack frame:
--- level 2 is then the line that called the builder.
+-- A builder's result, or its error raised at the caller's line.
 local function checked(f, err)
-  if f == nil then error(err, 2) end
+  if f == nil then check.usage(err) end
   return f
 end
 
@@ -258,12 +259,11 @@ end
 --- The filter strings of `v`, one per item: for endpoints that repeat `filter=` once per filter.
 -- @param v a filter object, a string, or a list of them
 -- @tparam[opt] string argname the option to name in errors (default: argument #1 of `items`)
--- @tparam[opt=1] integer level where to blame an error, as for `error` (1: the caller of `items`)
 -- @treturn {string,...}
 -- @usage F.items({ F.eq("a", 1), "b:ne:2" })   --> { "a:eq:1", "b:ne:2" }
-function M.items(v, argname, level)
+function M.items(v, argname)
   local out, err = filter_strings(v)
-  if not out then error(badarg("items", argname or 1, err), (level or 1) + 1) end
+  if not out then check.usage(badarg("items", argname or 1, err)) end
   return out
 end
 
@@ -271,12 +271,11 @@ end
 -- (the API applies them all). Strings are used unchanged, like `raw`.
 -- @param v a filter object, a string, or a list of them
 -- @tparam[opt] string argname the option to name in errors (default: argument #1 of `encode`)
--- @tparam[opt=1] integer level where to blame an error, as for `error` (1: the caller of `encode`)
 -- @treturn ?string the parameter value, or nil for an empty list (leave the parameter out)
 -- @usage F.encode({ F.eq("name", "x"), F.gt("n", 2) })   --> "name:eq:x,n:gt:2"
-function M.encode(v, argname, level)
+function M.encode(v, argname)
   local out, err = filter_strings(v)
-  if not out then error(badarg("encode", argname or 1, err), (level or 1) + 1) end
+  if not out then check.usage(badarg("encode", argname or 1, err)) end
   if #out == 0 then return nil end
   return concat(out, ",")
 end
@@ -292,11 +291,11 @@ function M.all(...)
     local item = args[i]
     if not (M.is_filter(item) or (type(item) == "string" and item ~= "")) then
       local got = item == "" and "an empty string" or type(item)
-      error(badarg("all", i, "filter or string expected, got " .. got), 2)
+      check.usage(badarg("all", i, "filter or string expected, got " .. got))
     end
     args[i] = tostring(item)
   end
-  if n == 0 then error(badarg("all", 1, "filter or string expected, got no value"), 2) end
+  if n == 0 then check.usage(badarg("all", 1, "filter or string expected, got no value")) end
   return concat(args, ",", 1, n)
 end
 
@@ -304,11 +303,10 @@ end
 -- names is joined with `,`. Prefix a sort field with `-` for descending order.
 -- @param v a string, or a list of strings without `,`
 -- @tparam[opt] string argname the option to name in errors (default: argument #1 of `list_param`)
--- @tparam[opt=1] integer level where to blame an error, as for `error` (1: the caller of `list_param`)
 -- @treturn ?string the parameter value, or nil for an empty list (leave the parameter out)
 -- @usage F.list_param({ "name", "-id" }, "sort")   --> "name,-id"
-function M.list_param(v, argname, level)
-  local function fail(msg) error(badarg("list_param", argname or 1, msg), (level or 1) + 2) end
+function M.list_param(v, argname)
+  local function fail(msg) check.usage(badarg("list_param", argname or 1, msg)) end
   if type(v) == "string" then return v end
   if type(v) ~= "table" then fail("string or list of strings expected, got " .. type(v)) end
   local n = #v

@@ -1,4 +1,4 @@
---- jumpcloud: the Lua 5.4 binding for the JumpCloud API v2.
+--- jumpcloud: the Lua 5.4 binding for the JumpCloud API.
 -- @module jumpcloud
 -- @usage
 -- local jumpcloud = require("jumpcloud")

@@ -1,33 +1,58 @@
---- Paging over every list shape of the reference: `list` (one page), `each` (a lazy iterator
--- for the generic `for`), `all` (collect). One page in memory at a time.
+--- Paging: one walker over every list shape and paging kind, with two page sources (one request at a
+-- time, or a flight of n over the core's multi handle). `list` (one page), `each` (an iterator of
+-- items for the generic `for`), `pages` (an iterator of whole pages: items and page info) and `all`
+-- (collect). One page in memory at a time (n in a parallel walk).
 --
--- When a walk stops: a known total (`x-total-count` header, or `totalCount` in an envelope) wins,
--- and a short page before it does not end the walk (null records make short pages mid-list); then
--- a `Link: <...>; rel="next"` header (same origin only); then the first short page. Token lists
--- (Office 365 import users) follow `skipToken` until it is empty. With `concurrency = n`, the pages
--- after the first are fetched n at a time over the core's multi handle (see `each_concurrent`).
+-- When a walk stops: a known total (`x-total-count` header, or the envelope's total) wins, and a
+-- short page before it does not end the walk (null records make short pages mid-list); then a
+-- `Link: <...>; rel="next"` header (same origin only); then the first short page. Token kinds follow
+-- their token until it is empty. A server that answers the same page for every position
+-- (`repeated_page`) or whose total keeps growing (`runaway_total`) ends the walk with an error.
 -- @module jumpcloud.paging
 local core = require "jumpcloud.core"
+local check = require "jumpcloud.check"
 local errors = require "jumpcloud.errors"
-local executor = require "jumpcloud.executor"
-local url_util = require "jumpcloud.url"
-local batch = require "jumpcloud.batch"
-local transport = require "jumpcloud.transport"
-local flight_mod = require "jumpcloud.flight"
+local operation = require "jumpcloud.operation"
+local execute = require "jumpcloud.execute"
+local request = require "jumpcloud.request"
 
-local type, pairs, format, min = type, pairs, string.format, math.min
+local type, pairs, format, min, max_of = type, pairs, string.format, math.min, math.max
 
 local M = {}
 
-M.MAX_LIMIT = 100
 M.DEFAULT_LIMIT = 100
+M.MAX_CONCURRENCY = 8 -- JumpCloud's own CLI caps here, for the per-organisation rate limits
 
-local OPTION_NAMES = { retry = true, concurrency = true, limit = true, max = true, skip = true, filter = true,
-  sort = true, fields = true, stable_sort = true, token = true, search = true, orderby = true, count = true,
-  ConsistencyLevel = true, ["x-org-id"] = true }
+-- Options of the walk itself; the operation's own parameters are the others a walk takes.
+local WALK_OPTIONS = { concurrency = true, limit = true, max = true, skip = true, token = true, stable_sort = true,
+  retry = true }
 
--- The items of a page body and what it says about the rest.
-local function extract(op, body, headers)
+--- How `op` pages: `{kind = "skip"|"token", size = param, position = param, next = field, max = n}`,
+-- or nil when it does not.
+local function paging_of(op)
+  if op.paging == "skip" then return { kind = "skip", size = "limit", position = "skip", max = 100 } end
+  if op.paging == "token" then
+    local r = op.response
+    return { kind = "token", size = r.size_param, position = r.token_param, next = r.token_field, max = 100 }
+  end
+end
+M.paging_of = paging_of
+
+--- The concurrency asked for in `opts` (checked), or `default`.
+function M.concurrency(opts, default)
+  local n = opts and opts.concurrency
+  if n == nil then return default end
+  if math.type(n) ~= "integer" or n < 1 then
+    check.fail("bad option 'concurrency' (positive integer expected, got %s)", tostring(n))
+  end
+  if n > M.MAX_CONCURRENCY then
+    check.fail("bad option 'concurrency' (%d is more than the maximum of %d)", n, M.MAX_CONCURRENCY)
+  end
+  return n
+end
+
+-- The items of a page body and what it says about the rest: items, total, next token.
+local function extract(op, pg, body, headers)
   local shape = op.response
   local total = tonumber(headers["x-total-count"])
   if shape == "array" then return body, total end
@@ -37,7 +62,7 @@ local function extract(op, body, headers)
     return body[shape.envelope], math.tointeger(t) or (type(t) == "number" and math.floor(t)) or total
   end
   if shape.token then
-    local tok = body[shape.token_field]
+    local tok = pg and body[pg.next]
     return body[shape.token], nil, (type(tok) == "string" and tok ~= "") and tok or nil
   end
 end
@@ -51,113 +76,63 @@ local function next_link(headers)
   end
 end
 
--- Validates the paging options; returns them (a table) and the page size.
-local function check_opts(opts, level)
-  if opts == nil then return {}, M.DEFAULT_LIMIT end
-  if type(opts) ~= "table" then error(format("bad paging options (table expected, got %s)", type(opts)), level + 1) end
-  for k in pairs(opts) do
-    if not OPTION_NAMES[k] then error(format("unknown paging option '%s'", tostring(k)), level + 1) end
+-- The items of a page and its facts, or nil and an error.
+local function page_of(op, pg, data, resp)
+  local items, total, token = extract(op, pg, data, resp.headers)
+  if type(items) ~= "table" then
+    return nil, errors.new("bad_page", { status = resp.status, operation = op.id,
+      message = "the page has no list where the operation's shape says one is" })
   end
+  if not core.is_array(items) then core.array(items) end
+  return items, { total = total, token = token, link = next_link(resp.headers), status = resp.status,
+    headers = resp.headers }
+end
+
+--- Checks the options of a walk: the walk's own and the operation's parameters. Returns the page
+-- size and the operation's params (the caller's base params plus the options that are params).
+local function check_opts(op, pg, base, opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then check.fail("bad paging options (table expected, got %s)", type(opts)) end
+  local known, params = {}, {}
+  for _, p in ipairs(op.params) do known[p.name] = true end
+  if pg then known[pg.size], known[pg.position] = nil, nil end -- the walk's to set
+  for k in pairs(WALK_OPTIONS) do known[k] = true end
+  for k, v in pairs(base or {}) do known[k], params[k] = nil, v end -- the parents' ids
+  check.known(opts, known, "paging option")
+  for k, v in pairs(opts) do if not WALK_OPTIONS[k] then params[k] = v end end
   local limit = opts.limit
   if limit ~= nil then
     if math.type(limit) ~= "integer" or limit < 1 then
-      error(format("bad option 'limit' (positive integer expected, got %s)", tostring(limit)), level + 1)
+      check.fail("bad option 'limit' (positive integer expected, got %s)", tostring(limit))
     end
-    if limit > M.MAX_LIMIT then
-      error(format("bad option 'limit' (%d is more than the API's maximum of %d)", limit, M.MAX_LIMIT), level + 1)
-    end
+    local most = pg and pg.max or M.DEFAULT_LIMIT
+    if limit > most then check.fail("bad option 'limit' (%d is more than the API's maximum of %d)", limit, most) end
   end
-  if opts.max ~= nil and (math.type(opts.max) ~= "integer" or opts.max < 0) then
-    error("bad option 'max' (non-negative integer expected)", level + 1)
-  end
-  if opts.skip ~= nil and (math.type(opts.skip) ~= "integer" or opts.skip < 0) then
-    error("bad option 'skip' (non-negative integer expected)", level + 1)
-  end
-  return opts, limit or M.DEFAULT_LIMIT
-end
-
--- Options of the walk itself, not parameters of the operation.
-local PAGING_ONLY = { concurrency = true, limit = true, max = true, skip = true, stable_sort = true, token = true,
-  retry = true }
-
--- The params of one page request: the caller's base params, the options, and the position.
-local function page_params(op, base, opts, size, skip, token)
-  local p = {}
-  for k, v in pairs(base or {}) do p[k] = v end
-  for k in pairs(OPTION_NAMES) do
-    if opts[k] ~= nil and not PAGING_ONLY[k] then
-      p[k] = opts[k]
+  for _, name in ipairs({ "max", "skip" }) do
+    local v = opts[name]
+    if v ~= nil and (math.type(v) ~= "integer" or v < 0) then
+      check.fail("bad option '%s' (non-negative integer expected)", name)
     end
   end
-  if op.paging == "token" then
-    p.top, p.skipToken = size, token
-  elseif op.paging == "skip" then
-    p.limit, p.skip = size, skip
-    if op.sort_param and p.sort == nil and opts.stable_sort ~= false then p.sort = "_id" end
-    if op.id == "Domains_List" then p.limit, p.skip = tostring(size), tostring(skip) end -- declared as strings
-  end
-  return p
+  if opts.token ~= nil then check.type(opts.token, "string", "option 'token'") end
+  return opts, limit or min(M.DEFAULT_LIMIT, pg and pg.max or M.DEFAULT_LIMIT), params
 end
 
--- Fetches one page: items, facts, or nil and an error.
--- The items of a page and its facts, or nil and an error.
-local function page_of(op, data, resp)
-  local items, total, token = extract(op, data, resp.headers)
-  if type(items) ~= "table" then
-    return nil, errors.new({ kind = "decode", code = "bad_page", status = resp.status, operation = op.id,
-      message = "the page has no list where the operation's shape says one is" })
-  end
-  return items, { total = total, token = token, link = next_link(resp.headers), status = resp.status, headers = resp.headers }
-end
-
-local function fetch(client, op, params, url, retry)
-  local data, resp
-  if url then
-    -- a Link's query is already in the URL: it is a list page all the same
-    local r, err = client:request(op.method, url, { headers = { accept = op.accept }, org_header = op.org_header,
-      retry = retry, gzip = core.state(client).gzip ~= false })
-    if not r then return nil, err end
-    data, resp = r.body, r
-  else
-    data, resp = executor.run(client, op, params, { retry = retry }, 4)
-    if not data then return nil, resp end
-  end
-  return page_of(op, data, resp)
-end
-
---- One page. Returns the items (an array) and paging facts `{total, next_skip, next_token, status, headers}`,
--- or nil and an error.
-function M.list(client, op, base, opts)
-  local size
-  opts, size = check_opts(opts, 2)
-  local skip = opts.skip or 0
-  local items, info = fetch(client, op, page_params(op, base, opts, size, skip, opts.token), nil, opts.retry)
-  if not items then return nil, info end
-  if op.paging == "skip" and (info.total and skip + size < info.total or (not info.total and #items >= size)) then
-    info.next_skip = skip + size
-  end
-  info.next_token, info.token = info.token, nil
-  if not core.is_array(items) then core.array(items) end
-  return items, info
-end
-
--- What both walks check on each page of a skip-paged list, in order: a server that ignores skip
--- answers its first page again and again, and a total that keeps growing would never end the
--- walk. `seen` keeps what the pages before said. Returns an error object, or nil.
-local function suspicious(op, seen, items, total, size)
-  if op.paging ~= "skip" then return nil end
+-- What both walks check on each page, in order: a server that ignores the position answers its
+-- first page again and again, and a total that keeps growing would never end the walk. `seen`
+-- keeps what the pages before said. Returns an error object, or nil.
+local function suspicious(op, pg, seen, items, total, size)
+  if not pg or pg.kind ~= "skip" then return nil end
   local first = items[1]
   local id = type(first) == "table" and (first.id or first._id) or nil
   if id ~= nil and id == seen.first_id then
-    return errors.new({ kind = "decode", code = "repeated_page", operation = op.id,
-      message = "the server returned the same page twice" })
+    return errors.new("repeated_page", { operation = op.id, message = "the server returned the same page twice" })
   end
   seen.first_id = id
   if total then
     seen.total = seen.total or total
     if total > 2 * seen.total + size then
-      return errors.new({ kind = "decode", code = "runaway_total", operation = op.id,
-        message = "the server's total keeps growing" })
+      return errors.new("runaway_total", { operation = op.id, message = "the server's total keeps growing" })
     end
   end
   return nil
@@ -167,169 +142,242 @@ end
 local function walk_error(err, yielded, resume)
   err.yielded = yielded
   err.resume = resume
-  local where = resume.skip and ("skip=" .. resume.skip) or resume.skipToken and ("skipToken=" .. resume.skipToken) or "the start"
+  local k, v = next(resume)
+  local where = k and (k .. "=" .. tostring(v)) or "the start"
   err.message = format("%s (paging stopped after %d items; resume from %s)", err.message or err.code or "error", yielded, where)
   return err
 end
 
--- The parallel walk: pages fetched through a libcurl multi handle, yielded in order. With a known
--- total, the following pages are asked for n at a time; without one (or with a token), the next
--- page is asked for as soon as the current one arrives, while the caller works on it. At most n
--- pages are in memory: the one being yielded and n - 1 in flight or waiting.
-local function each_concurrent(client, op, base, opts, size, n)
-  local flight = flight_mod.new(client)
-  local skip0, max = opts.skip or 0, opts.max
-  local pages, tokens = {}, { [0] = opts.token }
-  local next_k, issued, yielded, total = 0, 0, 0, nil
-  local page, i, done = nil, 0, false
-  local full = {} -- full[k]: page k came back full (without a total, the next one may exist)
-  local seen = {} -- what the pages yielded so far said (see `suspicious`)
+-- ---- page sources ---------------------------------------------------------------------------------
 
-  local function want(k)
+-- One request at a time, run when its result is waited for.
+local Sequential = {}
+Sequential.__index = Sequential
+
+function Sequential:add(k, req) self.queue[#self.queue + 1] = { k, req } end
+
+function Sequential:wait()
+  local item = table.remove(self.queue, 1)
+  local resp, err = execute.run(self.st, item[2])
+  return { { item[1], resp, err } }
+end
+
+function Sequential.step() end
+function Sequential:cancel() self.queue = {} end
+
+-- A flight of n over the multi handle.
+local function source(st, n)
+  if n == 1 then return setmetatable({ st = st, queue = {} }, Sequential) end
+  return require("jumpcloud.flight").new(st)
+end
+
+-- ---- the walker -----------------------------------------------------------------------------------
+
+--- The walk: a `next_page()` function returning `items, info` for each page in order (nil at the
+-- end; raises a walk error on a failure), and `close()`. Checks everything before any request.
+local function walker(st, op, base, opts)
+  local pg = paging_of(op)
+  local size, params
+  opts, size, params = check_opts(op, pg, base, opts)
+  local window = M.concurrency(opts, 1)
+  if not pg then window = 1 end
+  local max, skip0 = opts.max, opts.skip or 0
+  local retry = opts.retry
+  local positions = { [0] = { skip = skip0, token = opts.token } } -- where page k starts, once known
+  local total, last -- the server's total; the index of the last page, once known
+  local results, issued, next_k, yielded = {}, 0, 0, 0
+  local seen = {}
+  local src = source(st, window)
+
+  local function want(k) -- the page size to ask for page k
     if not max then return size end
-    return math.max(0, min(size, max - k * size))
+    return max_of(0, min(size, max - k * size))
   end
-  local function issue(k)
-    local params = page_params(op, base, opts, want(k), skip0 + k * size, tokens[k])
-    local path, ropts = executor.prepare(op, params, 4)
-    ropts.operation, ropts.retry = op.id, opts.retry
-    flight:add(k, transport.build(client, op.method, path, ropts, 4))
-    issued = k + 1
+  local function request_of(k)
+    local pos, p = positions[k], {}
+    for name, v in pairs(params) do p[name] = v end
+    if pos.link then -- a Link's query is already in the URL; it is a list page all the same
+      return request.build(st, op.method, pos.link, { org_header = op.org_header, retry = retry,
+        headers = op.accept ~= "application/json" and { accept = op.accept } or nil, gzip = st.gzip ~= false },
+        nil, op.id)
+    end
+    if pg then
+      p[pg.size] = want(k)
+      if pg.kind == "skip" then
+        p[pg.position] = pos.skip
+        if op.sort_param and p.sort == nil and opts.stable_sort ~= false then p.sort = "_id" end
+      else
+        p[pg.position] = pos.token
+      end
+    end
+    return operation.request(st, op, p, { retry = retry })
   end
-  -- Whether page k is known to exist and is worth asking for.
+  -- Page k exists, as far as is known, and is worth asking for.
   local function exists(k)
+    if last and k > last then return false end
     if want(k) == 0 then return false end
-    if op.paging == "token" then return tokens[k] ~= nil end
-    if total then return skip0 + k * size < total end
-    return full[k - 1] == true -- open-ended: a page after a full one
+    if total and pg and pg.kind == "skip" then
+      positions[k] = positions[k] or { skip = skip0 + k * size }
+      return positions[k].skip < total
+    end
+    return positions[k] ~= nil and not positions[k].error
   end
-  local function fill()
-    while issued - next_k < n - 1 + (page and 0 or 1) and exists(issued) do issue(issued) end
-  end
-  local function take(r)
-    local k, resp, err = r[1], r[2], r[3]
-    local data, rview = executor.finish(op, resp, err)
-    if data == nil then pages[k] = { err = rview } return end
-    local items, info = page_of(op, data, rview)
-    if not items then pages[k] = { err = info } return end
-    pages[k] = { items = items, total = info.total }
-    if op.paging == "token" then tokens[k + 1] = info.token
-    elseif info.total then total = info.total
-    else full[k] = #items >= want(k) end
-  end
-  local function stop()
-    done, page = true, nil
-    flight:cancel()
-  end
-
-  local function step()
-    while true do
-      if done then return nil end
-      if page and i < #page then
-        i = i + 1
-        yielded = yielded + 1
-        if yielded % 16 == 0 then flight:step() end -- let the transfers in flight progress
-        local item = page[i]
-        if max and yielded >= max then stop() end
-        return item
-      end
-      page = nil
-      if next_k == 0 and issued == 0 then issue(0) end
-      fill()
-      if next_k >= issued then stop() return nil end
-      while not pages[next_k] do
-        for _, r in ipairs(flight:wait()) do take(r) end
-        fill()
-      end
-      local got = pages[next_k]
-      pages[next_k] = nil
-      if not got.err then got.err = suspicious(op, seen, got.items, got.total, size) end
-      if got.err then
-        local resume = op.paging == "token" and { skipToken = tokens[next_k] } or { skip = skip0 + next_k * size }
-        stop()
-        error(walk_error(got.err, yielded, resume), 2)
-      end
-      page, i, next_k = got.items, 0, next_k + 1
-      fill()
+  -- Keeps `limit` pages asked for ahead of the consumer: the window, less the page it holds.
+  local function fill(limit)
+    while issued - next_k < limit and exists(issued) do
+      src:add(issued, request_of(issued))
+      issued = issued + 1
     end
   end
-  return step, nil, nil, setmetatable({}, { __close = stop })
+  -- What page k says about the next one.
+  local function learn(k, items, info)
+    if info.total then total = info.total end
+    local pos = positions[k]
+    if not pg then last = k return end
+    if pg.kind == "token" then
+      if info.token and #items > 0 then positions[k + 1] = { token = info.token } else last = k end
+      return
+    end
+    local next_skip = pos.skip + want(k)
+    if total then return end
+    if info.link then
+      if not require("jumpcloud.url").same_origin(info.link, st.root) then
+        positions[k + 1] = { skip = next_skip, error = errors.new("cross_origin_link", { operation = op.id,
+          message = "refusing a Link rel=\"next\" to another origin: " .. info.link }) }
+      else
+        positions[k + 1] = { skip = next_skip, link = info.link }
+      end
+    elseif #items >= want(k) then
+      positions[k + 1] = { skip = next_skip }
+    else
+      last = k
+    end
+  end
+  local function take(k, resp, err)
+    local data, rview = operation.finish(op, resp, err)
+    if data == nil then results[k] = { err = rview } return end
+    local items, info = page_of(op, pg, data, rview)
+    if not items then results[k] = { err = info } return end
+    results[k] = { items = items, info = info }
+    learn(k, items, info)
+  end
+  local function resume_of(k)
+    local pos = positions[k] or {}
+    if pg and pg.kind == "token" then return pos.token and { [pg.position] = pos.token } or {} end
+    return { skip = pos.skip or skip0 + k * size }
+  end
+  local done = false
+  local function close()
+    done = true
+    src:cancel()
+  end
+  local function fail(k, err)
+    close()
+    error(walk_error(err, yielded, resume_of(k)), 0)
+  end
+
+  local function next_page()
+    if done then return nil end
+    local pos = positions[next_k]
+    if pos and pos.error then fail(next_k, pos.error) end
+    fill(window)
+    if next_k >= issued then close() return nil end
+    while not results[next_k] do
+      for _, r in ipairs(src:wait()) do take(r[1], r[2], r[3]) end
+      fill(window)
+    end
+    local got = results[next_k]
+    results[next_k] = nil
+    if not got.err then got.err = suspicious(op, pg, seen, got.items, got.info.total, size) end
+    if got.err then fail(next_k, got.err) end
+    next_k = next_k + 1
+    fill(window - 1) -- the page returned now is in memory too
+    local items = got.items
+    if max and yielded + #items > max then -- a server that sends more than asked for
+      for i = #items, max - yielded + 1, -1 do items[i] = nil end
+    end
+    yielded = yielded + #items
+    if max and yielded >= max then close() end
+    local info = got.info
+    info.index = next_k
+    return items, info
+  end
+  -- checked now, at the call: the first page's request raises on bad params before any loop
+  request_of(0)
+  return next_page, close, function() src:step() end, function() return yielded end
+end
+
+--- One page. Returns the items (an array) and paging facts `{total, next_skip, next_token, status,
+-- headers}`, or nil and an error.
+function M.list(st, op, base, opts)
+  local pg = paging_of(op)
+  local size, params
+  opts, size, params = check_opts(op, pg, base, opts)
+  local skip = opts.skip or 0
+  local p = {}
+  for k, v in pairs(params) do p[k] = v end
+  if pg then
+    p[pg.size] = size
+    if pg.kind == "skip" then
+      p[pg.position] = skip
+      if op.sort_param and p.sort == nil and opts.stable_sort ~= false then p.sort = "_id" end
+    else
+      p[pg.position] = opts.token
+    end
+  end
+  local data, resp = operation.run(st, op, p, { retry = opts.retry })
+  if data == nil then return nil, resp end
+  local items, info = page_of(op, pg, data, resp)
+  if not items then return nil, info end
+  if pg and pg.kind == "skip" and (info.total and skip + size < info.total or (not info.total and #items >= size)) then
+    info.next_skip = skip + size
+  end
+  info.next_token, info.token = info.token, nil
+  return items, info
+end
+
+-- A closing value for the generic for: a `break` ends the walk at once.
+local function closer(close)
+  return setmetatable({}, { __close = function() close() end })
+end
+
+--- Whole pages: `for items, info in M.pages(...)`. `info` has `total`, `status`, `headers` and
+-- `index` (1 for the first page). Raises on a failure, with `yielded` and `resume` on the error.
+function M.pages(st, op, base, opts)
+  local next_page, close = walker(st, op, base, opts)
+  return next_page, nil, nil, closer(close)
 end
 
 --- A lazy iterator over every item: `for item in M.each(...) do ... end`. Raises on a failure,
--- with `yielded` and `resume` ({skip=} or {skipToken=}) on the error.
-function M.each(client, op, base, opts)
-  local size
-  opts, size = check_opts(opts, 2)
-  local n = batch.concurrency(opts, 2)
-  if opts.concurrency and n > 1 and op.paging then return each_concurrent(client, op, base, opts, size, n) end
-  local skip, token, link = opts.skip or 0, opts.token, nil
-  local max, yielded = opts.max, 0
-  local page, i, done, page_more = nil, 0, false, false
-  local stop_error -- raised once the current page has been yielded
-  local seen = {} -- what the pages before said (see `suspicious`)
-  local function more(items, info)
-    if op.paging == "token" then
-      token = info.token
-      return token ~= nil and #items > 0
-    end
-    if op.paging ~= "skip" then return false end
-    skip = skip + size
-    if info.total then return skip < info.total end
-    if info.link then
-      if not url_util.same_origin(info.link, core.state(client).base_url) then
-        stop_error = errors.new({ kind = "http", code = "cross_origin_link", operation = op.id,
-          message = "refusing a Link rel=\"next\" to another origin: " .. info.link })
-        return false
-      end
-      link = info.link
-      return true
-    end
-    return #items >= size
-  end
-  local function step()
+-- with `yielded` and `resume` ({skip=} or the token parameter) on the error.
+function M.each(st, op, base, opts)
+  local next_page, close, step = walker(st, op, base, opts)
+  local page, i, n = nil, 0, 0
+  local function item()
     while true do
-      if done then return nil end
       if page and i < #page then
-        i = i + 1
-        yielded = yielded + 1
-        if max and yielded >= max then done = true end
+        i, n = i + 1, n + 1
+        if n % 16 == 0 then step() end -- let the transfers in flight progress
         return page[i]
       end
-      if page and not page_more then
-        done = true
-        if stop_error then error(walk_error(stop_error, yielded, { skip = skip }), 2) end
-        return nil
-      end
-      if max and yielded >= max then done = true return nil end
-      local want = max and min(size, max - yielded) or size
-      local items, info = fetch(client, op, page_params(op, base, opts, link and size or want, skip, token), link, opts.retry)
-      if not items then
-        done = true
-        error(walk_error(info, yielded, op.paging == "token" and { skipToken = token } or { skip = skip }), 2)
-      end
-      local odd = suspicious(op, seen, items, info.total, size)
-      if odd then
-        done = true
-        error(walk_error(odd, yielded, { skip = skip }), 2)
-      end
-      if want < size then size = want end
-      page, i = items, 0
-      page_more = more(items, info)
+      page, i = next_page(), 0
+      if not page then return nil end
     end
   end
-  local closer = setmetatable({}, { __close = function() done = true page = nil end })
-  return step, nil, nil, closer
+  return item, nil, nil, closer(close)
 end
 
 --- Collects every item into one array (respecting `max`). Returns the array, or nil and an error
 -- carrying the items collected so far in `err.partial`.
-function M.all(client, op, base, opts)
-  check_opts(opts, 2)
+function M.all(st, op, base, opts)
+  local next_page, close = walker(st, op, base, opts)
   local out = core.array({})
   local ok, err = pcall(function()
-    for item in M.each(client, op, base, opts) do out[#out + 1] = item end
+    for items in next_page do
+      for i = 1, #items do out[#out + 1] = items[i] end
+    end
   end)
+  close()
   if ok then return out end
   if not errors.is(err) then error(err, 0) end
   err.partial = out

@@ -1,19 +1,28 @@
 --- The one generic resource: it turns a resource's table of verbs (each naming an operation)
--- into methods. Resource modules under `jumpcloud.resources` are data; nothing is per resource here.
+-- into methods. Resource tables are data; nothing is per resource here.
 --
--- Verbs: `get`, `list` (one page), `each` (iterator), `all` (collect), `create` (POST),
--- `update` (PATCH), `replace` (PUT), `delete`. Where a resource has `replace` but no `update`,
--- `update` is an alias of `replace`. A verb may also be `{op = id, as = "get"}` to give an
--- operation its own name with the behaviour of a standard verb.
+-- Verbs: `get`, `list` (gives `list`, `each`, `pages` and `all`), `create` (POST), `update`
+-- (PATCH), `replace` (PUT), `delete`, and `{op = id, as = verb}` to give an operation its own
+-- name with the behaviour of a standard verb. `subs` are sub-resources: `client.policies:results(id)`.
 -- @module jumpcloud.resource
-local core = require "jumpcloud.core"
-local executor = require "jumpcloud.executor"
-local operations = require "jumpcloud.operations"
-local paging = require "jumpcloud.paging"
+local check = require "jumpcloud.check"
+local operation = require "jumpcloud.operation"
 
-local type, pairs, ipairs, format = type, pairs, ipairs, string.format
+local type, pairs, ipairs = type, pairs, ipairs
 
 local M = {}
+
+--- The resources a client carries, each a module of `jumpcloud.resources`: `client.policies`, ...
+M.NAMES = { "autotask", "cases", "connectwise", "iplists", "ldapservers", "logos", "microsoft_mdm", "office365s",
+  "organizations", "passwordmanager", "policies", "policygroups", "policyresults", "policytemplates" }
+local NAME_SET = {}
+for _, n in ipairs(M.NAMES) do NAME_SET[n] = true end
+
+--- The names of the resources.
+function M.names() return M.NAMES end
+
+--- True when `name` is a resource.
+function M.exists(name) return NAME_SET[name] == true end
 
 local function path_params(op)
   local names = {}
@@ -29,17 +38,29 @@ local function item_param(op, parents)
   end
 end
 
+-- `self` of a method: a resource, or the mistake of a dot for a colon.
+local function resource_of(self, verb)
+  if type(self) ~= "table" or rawget(self, "_st") == nil then
+    check.fail("use client.<resource>:%s(...) (with a colon)", verb)
+  end
+  if not self._st.open then check.closed() end
+  return self
+end
+
 local function check_id(v, n, fname)
-  if type(v) ~= "string" or v == "" then
-    error(format("bad argument #%d to '%s' (id string expected, got %s)", n, fname, v == "" and "an empty string" or type(v)), 3)
+  if type(v) ~= "string" and math.type(v) ~= "integer" or v == "" then
+    check.fail("bad argument #%d to '%s' (id string expected, got %s)", n, fname, v == "" and "an empty string" or type(v))
   end
 end
 
 local function check_table(v, n, fname, what)
   if v ~= nil and type(v) ~= "table" then
-    error(format("bad argument #%d to '%s' (%s expected, got %s)", n, fname, what or "table", type(v)), 3)
+    check.fail("bad argument #%d to '%s' (%s expected, got %s)", n, fname, what or "table", type(v))
   end
 end
+
+-- Options of the request, not parameters of the operation.
+local RUN_OPTIONS = { to_file = true, retry = true }
 
 -- Params for one call: the parents' ids, the item id, the caller's extra params.
 local function params_of(self, item, id, extra)
@@ -48,7 +69,7 @@ local function params_of(self, item, id, extra)
   if item then p[item] = id end
   local run_opts
   for k, v in pairs(extra or {}) do
-    if k == "to_file" or k == "retry" then -- options of the request, not parameters of the operation
+    if RUN_OPTIONS[k] then
       run_opts = run_opts or {}
       run_opts[k] = v
     else
@@ -59,22 +80,25 @@ local function params_of(self, item, id, extra)
 end
 
 local function run(self, op, params, run_opts)
-  if not core.is_open(self._client) then error("attempt to use a closed jumpcloud.Client", 3) end
-  local data, resp = executor.run(self._client, op, params, run_opts, 4)
+  local data, resp = operation.run(self._st, op, params, run_opts)
   if data ~= nil and op.response == "binary" then return data, resp.headers["content-type"], resp end
   return data, resp
 end
 
+local PAGING_VERBS = { list = true, each = true, all = true, pages = true }
+
 -- The method for standard verb `verb` running operation `op`.
 local function make_verb(verb, op, name)
-  if verb == "list" or verb == "each" or verb == "all" then
+  if PAGING_VERBS[verb] then
     return function(self, opts)
+      resource_of(self, name)
       check_table(opts, 1, name, "table of options")
-      return paging[verb](self._client, op, self._parents, opts)
+      return require("jumpcloud.paging")[verb](self._st, op, self._parents, opts)
     end
   end
   local takes_body = verb == "create" or verb == "update" or verb == "replace"
   return function(self, ...)
+    resource_of(self, name)
     local item = item_param(op, self._parents)
     local args, n, id = { ... }, 1, nil
     if item then
@@ -86,7 +110,7 @@ local function make_verb(verb, op, name)
     if takes_body then
       body = args[n]
       if body ~= nil and type(body) ~= "table" and type(body) ~= "string" then
-        error(format("bad argument #%d to '%s' (table expected, got %s)", n, name, type(body)), 2)
+        check.fail("bad argument #%d to '%s' (table expected, got %s)", n, name, type(body))
       end
       extra = args[n + 1]
       check_table(extra, n + 1, name)
@@ -101,7 +125,7 @@ local function make_verb(verb, op, name)
 end
 
 local function op_of(id)
-  return operations.by_id[id] or error("resource names unknown operation " .. tostring(id))
+  return require("jumpcloud.operations").by_id[id] or error("resource names unknown operation " .. tostring(id))
 end
 
 local function build_methods(spec)
@@ -111,7 +135,7 @@ local function build_methods(spec)
     if type(v) == "table" then verb, id = v.as, v.op end
     local op = op_of(id)
     if verb == "list" then
-      for _, w in ipairs({ "list", "each", "all" }) do methods[w] = make_verb(w, op, w) end
+      for w in pairs(PAGING_VERBS) do methods[w] = make_verb(w, op, w) end
     else
       methods[name] = make_verb(verb, op, name)
     end
@@ -119,9 +143,10 @@ local function build_methods(spec)
   if methods.replace and not methods.update then methods.update = methods.replace end
   for sub_name, sub in pairs(spec.subs or {}) do
     methods[sub_name] = function(self, parent_id)
-      if sub.no_parent then return M.new(self._client, sub, self._parents) end
+      resource_of(self, sub_name)
+      if sub.no_parent then return M.bind(self._st, sub, self._parents) end
       check_id(parent_id, 1, sub_name)
-      return M.new(self._client, sub, self._parents, parent_id)
+      return M.bind(self._st, sub, self._parents, parent_id)
     end
   end
   return methods
@@ -129,15 +154,22 @@ end
 
 local cache = setmetatable({}, { __mode = "k" })
 
---- A resource object bound to a client (and to the ids of its parents).
--- @tparam jumpcloud.Client client
+--- A resource object bound to a client's state (and to the ids of its parents).
+-- @tparam table st the client's state
 -- @tparam table spec `{verbs = {...}, subs = {name = spec}}`
 -- @tparam[opt] table parents ids of the enclosing resources, by path parameter name
 -- @tparam[opt] string parent_id the id this sub-collection hangs off
-function M.new(client, spec, parents, parent_id)
+function M.bind(st, spec, parents, parent_id)
   local mt = cache[spec]
   if not mt then
-    mt = { __index = build_methods(spec), __name = "jumpcloud.Resource" }
+    local methods = build_methods(spec)
+    mt = { __name = "jumpcloud.Resource", __index = function(_, k)
+      if methods[k] then return methods[k] end
+      if type(k) == "string" then
+        local near = check.near(k, methods, 1)
+        if near[1] then check.fail("no method '%s' (did you mean '%s'?)", k, near[1]) end
+      end
+    end }
     cache[spec] = mt
   end
   local bound = {}
@@ -150,7 +182,12 @@ function M.new(client, spec, parents, parent_id)
       if bound[name] == nil then bound[name] = parent_id break end
     end
   end
-  return setmetatable({ _client = client, _parents = bound }, mt)
+  return setmetatable({ _st = st, _parents = bound }, mt)
+end
+
+--- The resource `name` of the client whose state is `st`.
+function M.new(st, name)
+  return M.bind(st, (require("jumpcloud.resources." .. name)))
 end
 
 return M

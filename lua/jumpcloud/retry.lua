@@ -5,40 +5,43 @@
 -- methods are retried by default: POST and PATCH only when the request was never sent, or when
 -- the caller opts in with `unsafe = true`, so a create is never silently done twice.
 -- @module jumpcloud.retry
+local errors = require "jumpcloud.errors"
+local check = require "jumpcloud.check"
+
 local type, format, floor, min = type, string.format, math.floor, math.min
 
 local M = {}
 
---- The defaults: `jumpcloud.client.RETRY_DEFAULTS` (there, so that a client that never retries
--- does not load this module).
-M.DEFAULTS = require("jumpcloud.client").RETRY_DEFAULTS
+--- The retry policy of a client made without the `retry` option.
+M.DEFAULTS = {
+  attempts = 4,        -- the first attempt and 3 retries
+  base_delay = 0.5,    -- seconds; the n-th retry waits up to base_delay * 2^(n-1)
+  max_delay = 30,      -- cap of one wait
+  deadline = 120,      -- seconds for the whole call, waits included
+  unsafe = false,      -- true: retry POST and PATCH like the others
+  statuses = { [429] = true, [502] = true, [503] = true, [504] = true },
+}
 
 local IDEMPOTENT = { GET = true, HEAD = true, PUT = true, DELETE = true, OPTIONS = true }
-
--- Transport failures worth another try; only the first two are sure to have sent nothing.
-local RETRYABLE_CODES = { couldnt_connect = true, couldnt_resolve_host = true, send_error = true,
-  recv_error = true, empty_reply = true, partial_body = true, timeout = true }
-local NOT_SENT_CODES = { couldnt_connect = true, couldnt_resolve_host = true }
 
 local FIELDS = { attempts = "integer", base_delay = "number", max_delay = "number", deadline = "number",
   unsafe = "boolean", statuses = "table" }
 
---- Checks a retry option (false, true or a table of the fields above) and merges it over `base`.
+--- Checks a retry option (false, true or a table of the fields above) and merges it over `base`
+-- (raises at the caller's line on a bad one).
 -- @return the policy table, or false when retries are off
-function M.policy(base, opt, level)
+function M.policy(base, opt)
   if opt == nil then return base end
   if opt == false then return false end
-  if opt == true then return base or M.policy(M.DEFAULTS, {}, level + 1) end
-  if type(opt) ~= "table" then
-    error(format("bad option 'retry' (false or table expected, got %s)", type(opt)), level + 1)
-  end
+  if opt == true then return base or M.DEFAULTS end
+  if type(opt) ~= "table" then check.fail("bad option 'retry' (false or table expected, got %s)", type(opt)) end
+  check.known(opt, FIELDS, "retry field")
   local p = {}
   for k, v in pairs(base or M.DEFAULTS) do p[k] = v end
   for k, v in pairs(opt) do
     local want = FIELDS[k]
-    if not want then error(format("bad option 'retry' (unknown field '%s')", tostring(k)), level + 1) end
     local ok = want == "integer" and math.type(v) == "integer" and v >= 1 or want ~= "integer" and type(v) == want
-    if not ok then error(format("bad option 'retry.%s' (%s expected)", k, want), level + 1) end
+    if not ok then check.fail("bad option 'retry.%s' (%s expected)", k, want) end
     if k == "statuses" then
       local set = {}
       for _, s in ipairs(v) do set[s] = true end
@@ -56,10 +59,9 @@ end
 function M.retryable(policy, method, err)
   local safe = IDEMPOTENT[method] or policy.unsafe
   if err.kind == "http" then return safe and policy.statuses[err.status] == true end
-  if err.kind == "network" or err.kind == "timeout" then
-    if not RETRYABLE_CODES[err.code] then return false end
-    return safe or (NOT_SENT_CODES[err.code] and not err.sent) or false
-  end
+  local how = errors.retryable(err.code)
+  if how == "safe" then return safe or false end
+  if how == "sent_nothing" then return safe or not err.sent end
   return false
 end
 
