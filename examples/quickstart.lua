@@ -12,7 +12,7 @@ end
 local created = assert(client.policygroups:create({ name = "jumpcloud-lua quickstart " .. os.time() }))
 print("created " .. created.id .. " " .. created.name)
 local got = assert(client.policygroups:get(created.id))
-local renamed = assert(client.policygroups:replace(got.id, { name = got.name .. " (renamed)", description = "made by the quickstart" }))
+local renamed = assert(client.policygroups:replace(got.id, { name = got.name .. " (renamed)" }))
 print("renamed to " .. renamed.name)
 assert(client.policygroups:delete(created.id))
 local _, err = client.policygroups:get(created.id)

@@ -32,7 +32,7 @@ describe("concurrency", function()
         if i % 3 == 0 then
           assert.are.equal(2, #r[1])
           assert.are.equal(200, r[2].status)
-          assert.are.equal("policies_list", r[2].operation)
+          assert.are.equal("getApiV2Policies", r[2].operation) -- the standardized id
         else
           assert.are.same({ tostring(i) }, r[1].body.args.i)
         end
@@ -49,7 +49,7 @@ describe("concurrency", function()
       assert.are.equal(ids.policy_group, results[1][1].id)
       assert.is_nil(results[2][1])
       assert.are.equal(404, results[2][2].status)
-      assert.are.equal("PolicyGroups_getDetails", results[2][2].operation)
+      assert.are.equal("getApiV2PolicygroupsById", results[2][2].operation)
       assert.are.equal(200, results[3][1].status)
       assert.are.equal("decode", results[4][2].kind)
     end)

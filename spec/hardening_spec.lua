@@ -194,7 +194,7 @@ describe("hardening", function()
           or "bad path parameter 'id' for translationRules_office365Delete ('.' and '..' would change the path)")
       end
       assert.has_error(function() client.policies:delete(".") end,
-        "bad path parameter 'id' for policies_delete ('.' and '..' would change the path)")
+        "bad path parameter 'id' for client.policies:delete ('.' and '..' would change the path)")
       local r = assert(client:request("GET", "/__test/echo/../x/./y"))
       assert.are.equal("/api/v2/__test/echo/../x/./y", r.body.path)
     end)

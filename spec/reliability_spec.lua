@@ -416,7 +416,7 @@ describe("reliability", function()
       local c <close>, events = client()
       assert(c:call("PolicyGroups_listAll", { limit = 1 }))
       assert.are.equal(1, #events)
-      assert.are.equal("PolicyGroups_listAll", events[1].operation)
+      assert.are.equal("getApiV2Policygroups", events[1].operation) -- the standardized id
     end)
   end)
 
@@ -663,7 +663,7 @@ describe("reliability", function()
       assert.are.equal("decode", err.kind)
       assert.are.equal("empty_body", err.code)
       assert.are.equal(200, err.status)
-      assert.are.equal("PolicyGroups_getDetails", err.operation)
+      assert.are.equal("getApiV2PolicygroupsById", err.operation)
       assert.are.equal(id, assert(c:call("PolicyGroups_getDetails", { id = id })).id)
     end)
 

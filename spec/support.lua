@@ -4,6 +4,21 @@ local mock = require "jumpcloud.mock"
 
 local M = {}
 
+-- The repository's root, and where JumpCloud's descriptions and the project's reference are (beside
+-- it, in ../shared/reference, or $JC_OPENAPI_DIR for the descriptions).
+M.ROOT = (debug.getinfo(1, "S").source:sub(2):match("^(.*)/spec/[^/]*$")) or "."
+M.REFERENCE = M.ROOT .. "/../shared/reference/"
+M.OPENAPI_DIR = os.getenv("JC_OPENAPI_DIR") or (M.ROOT .. "/../shared/reference/jumpcloud-openapi")
+
+-- The bytes of a file, or nil when it cannot be read.
+function M.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
 -- A key long enough to be scrubbed from anything the library produces (see client:redact).
 M.API_KEY = "jc-spec-key-7f3a9c1e5b2d4f60a8c9e1b3d5f7a9c2"
 

@@ -17,7 +17,7 @@ local function build_item(st, item, i)
   if type(item) ~= "table" then check.fail("bad request #%d in batch (table expected, got %s)", i, type(item)) end
   if item.call ~= nil then
     local op = operation.find(item.call)
-    return operation.request(st, op, item.params, { retry = item.retry }), op
+    return operation.request(st, op, item.params, { retry = item.retry }, item.call), op
   end
   local opts = {}
   for k, v in pairs(item) do

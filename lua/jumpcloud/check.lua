@@ -80,7 +80,7 @@ function M.near(name, candidates, count, max_distance)
   for _, c in ipairs(list) do
     local d = distance(name, c)
     local lc = c:lower()
-    if #lname >= 4 and (lc:find(lname, 1, true) or lname:find(lc, 1, true)) then d = min(d, 2) end
+    if #lname >= 4 and #lc >= 4 and (lc:find(lname, 1, true) or lname:find(lc, 1, true)) then d = min(d, 2) end
     if d <= max_distance then scored[#scored + 1] = { c, d } end
   end
   sort(scored, function(x, y) return x[2] < y[2] or (x[2] == y[2] and x[1] < y[1]) end)

@@ -215,16 +215,23 @@ end
 --- Runs any operation of JumpCloud's API by its id.
 -- @tparam string operation_id the standardized id (`getApiV2Usergroups`), the legacy id
 --   (`groups_user_list`), the reference's name (`PolicyGroups_listAll`) or, for Directory
---   Insights, its operationId
--- @tparam[opt] table params parameters named as the description names them, plus `body`
--- @return data (decoded JSON, the bytes of a binary answer, or true when there is no content)
---   and the response `{status, headers}`; or nil and an error
+--   Insights, its operationId (`docs/operations.md` lists them all)
+-- @tparam[opt] table params parameters named as the description names them (`id`, `limit`,
+--   `filter`, `x-org-id`, ...), plus `body`
+-- @tparam[opt] table opts `to_file` (stream a successful body there), `retry` (this call's policy),
+--   `unchecked` (true: send body fields the description does not know)
+-- @return data (decoded JSON, the bytes of a binary or text answer, or true when there is no
+--   content) and the response `{status, headers, operation, ...}`; or nil and an error
 -- @usage local groups = assert(client:call("PolicyGroups_listAll", { limit = 10 }))
-function Client:call(operation_id, params)
+function Client:call(operation_id, params, opts)
   local st = open_state(self)
   local operation = require "jumpcloud.operation"
   local op = operation.find(operation_id)
-  return operation.run(st, op, params)
+  if opts ~= nil then
+    check.type(opts, "table", "argument #3 to 'call'")
+    check.known(opts, operation.REQUEST_OPTIONS, "call option")
+  end
+  return operation.run(st, op, params, opts, operation_id)
 end
 
 --- Sends many requests at once over reused connections (a libcurl multi handle), each with the

@@ -27,16 +27,13 @@ M.MAX_CONCURRENCY = 8 -- JumpCloud's own CLI caps here, for the per-organisation
 local WALK_OPTIONS = { concurrency = true, limit = true, max = true, skip = true, token = true, stable_sort = true,
   retry = true }
 
---- How `op` pages: `{kind = "skip"|"token", size = param, position = param, next = field, max = n}`,
--- or nil when it does not.
+-- How `op` pages (the model's `paging`): `{kind, size, position, next, max, in_body}`, or nil.
 local function paging_of(op)
-  if op.paging == "skip" then return { kind = "skip", size = "limit", position = "skip", max = 100 } end
-  if op.paging == "token" then
-    local r = op.response
-    return { kind = "token", size = r.size_param, position = r.token_param, next = r.token_field, max = 100 }
-  end
+  return op.paging
 end
-M.paging_of = paging_of
+
+-- Position kinds: a number (skip, offset) or a token handed over by the page before.
+local NUMERIC = { skip = true, offset = true }
 
 --- The concurrency asked for in `opts` (checked), or `default`.
 function M.concurrency(opts, default)
@@ -53,18 +50,26 @@ end
 
 -- The items of a page body and what it says about the rest: items, total, next token.
 local function extract(op, pg, body, headers)
-  local shape = op.response
+  local list = op.response.list
   local total = tonumber(headers["x-total-count"])
-  if shape == "array" then return body, total end
-  if type(body) ~= "table" then return nil end
-  if shape.envelope then
-    local t = body.totalCount
-    return body[shape.envelope], math.tointeger(t) or (type(t) == "number" and math.floor(t)) or total
+  local items = body
+  if list and list.shape == "envelope" then
+    if type(body) ~= "table" then return nil end
+    items = body[list.key]
+    local t = list.total and body[list.total]
+    if type(t) == "number" then total = math.tointeger(t) or math.floor(t) end
   end
-  if shape.token then
-    local tok = pg and body[pg.next]
-    return body[shape.token], nil, (type(tok) == "string" and tok ~= "") and tok or nil
+  local token
+  if pg and not NUMERIC[pg.kind] and pg.next then
+    if pg.next:find("^x%-") then -- a response header (Directory Insights' X-Search_after: a JSON array)
+      local h = headers[pg.next]
+      if h and h ~= "" then token = pg.kind == "search_after" and core.json_decode(h) or h end
+    elseif type(body) == "table" then
+      local t = body[pg.next]
+      if (type(t) == "string" and t ~= "") or type(t) == "table" then token = t end
+    end
   end
+  return items, total, token
 end
 
 -- The next link of a Link header, if any.
@@ -94,8 +99,11 @@ local function check_opts(op, pg, base, opts)
   if opts == nil then opts = {} end
   if type(opts) ~= "table" then check.fail("bad paging options (table expected, got %s)", type(opts)) end
   local known, params = {}, {}
-  for _, p in ipairs(op.params) do known[p.name] = true end
-  if pg then known[pg.size], known[pg.position] = nil, nil end -- the walk's to set
+  for name in pairs(operation.param_set(op)) do known[name] = true end
+  if pg and not pg.in_body then -- the walk's to set
+    if pg.size then known[pg.size] = nil end
+    known[pg.position] = nil
+  end
   for k in pairs(WALK_OPTIONS) do known[k] = true end
   for k, v in pairs(base or {}) do known[k], params[k] = nil, v end -- the parents' ids
   check.known(opts, known, "paging option")
@@ -114,7 +122,9 @@ local function check_opts(op, pg, base, opts)
       check.fail("bad option '%s' (non-negative integer expected)", name)
     end
   end
-  if opts.token ~= nil then check.type(opts.token, "string", "option 'token'") end
+  if opts.token ~= nil and type(opts.token) ~= "string" and type(opts.token) ~= "table" then
+    check.fail("bad option 'token' (string expected, got %s)", type(opts.token))
+  end
   return opts, limit or min(M.DEFAULT_LIMIT, pg and pg.max or M.DEFAULT_LIMIT), params
 end
 
@@ -122,7 +132,7 @@ end
 -- first page again and again, and a total that keeps growing would never end the walk. `seen`
 -- keeps what the pages before said. Returns an error object, or nil.
 local function suspicious(op, pg, seen, items, total, size)
-  if not pg or pg.kind ~= "skip" then return nil end
+  if not pg or not NUMERIC[pg.kind] then return nil end
   local first = items[1]
   local id = type(first) == "table" and (first.id or first._id) or nil
   if id ~= nil and id == seen.first_id then
@@ -136,6 +146,30 @@ local function suspicious(op, pg, seen, items, total, size)
     end
   end
   return nil
+end
+
+-- Puts the page size and position `pos` ({skip =} or {token =}) in the params `p` of one page:
+-- query parameters, or body fields (Directory Insights' events). Adds sort=_id to a skip walk of an
+-- operation that sorts, unless the caller sorts or says stable_sort = false: JumpCloud recommends it
+-- for paging with skip through a collection being written to.
+local function place(op, pg, p, size, pos, opts)
+  if not pg then return p end
+  local target = p
+  if pg.in_body then
+    local body = {}
+    for k, v in pairs(type(p.body) == "table" and p.body or {}) do body[k] = v end
+    p.body, target = body, body
+  end
+  if pg.size then target[pg.size] = size end
+  if NUMERIC[pg.kind] then
+    target[pg.position] = pos.skip
+    if pg.kind == "skip" and operation.param_set(op).sort and p.sort == nil and opts.stable_sort ~= false then
+      p.sort = "_id"
+    end
+  else
+    target[pg.position] = pos.token
+  end
+  return p
 end
 
 -- Raised when a walk fails: the error, with how far it got and where to resume.
@@ -199,24 +233,16 @@ local function walker(st, op, base, opts)
     if pos.link then -- a Link's query is already in the URL; it is a list page all the same
       return request.build(st, op.method, pos.link, { org_header = op.org_header, retry = retry,
         headers = op.accept ~= "application/json" and { accept = op.accept } or nil, gzip = st.gzip ~= false },
-        nil, op.id)
+        st.roots[op.api].url, op.id)
     end
-    if pg then
-      p[pg.size] = want(k)
-      if pg.kind == "skip" then
-        p[pg.position] = pos.skip
-        if op.sort_param and p.sort == nil and opts.stable_sort ~= false then p.sort = "_id" end
-      else
-        p[pg.position] = pos.token
-      end
-    end
+    place(op, pg, p, want(k), pos, opts)
     return operation.request(st, op, p, { retry = retry })
   end
   -- Page k exists, as far as is known, and is worth asking for.
   local function exists(k)
     if last and k > last then return false end
     if want(k) == 0 then return false end
-    if total and pg and pg.kind == "skip" then
+    if total and pg and NUMERIC[pg.kind] then
       positions[k] = positions[k] or { skip = skip0 + k * size }
       return positions[k].skip < total
     end
@@ -234,14 +260,14 @@ local function walker(st, op, base, opts)
     if info.total then total = info.total end
     local pos = positions[k]
     if not pg then last = k return end
-    if pg.kind == "token" then
+    if not NUMERIC[pg.kind] then
       if info.token and #items > 0 then positions[k + 1] = { token = info.token } else last = k end
       return
     end
     local next_skip = pos.skip + want(k)
     if total then return end
     if info.link then
-      if not require("jumpcloud.url").same_origin(info.link, st.root) then
+      if not require("jumpcloud.url").same_origin(info.link, st.roots[op.api].url) then
         positions[k + 1] = { skip = next_skip, error = errors.new("cross_origin_link", { operation = op.id,
           message = "refusing a Link rel=\"next\" to another origin: " .. info.link }) }
       else
@@ -263,7 +289,7 @@ local function walker(st, op, base, opts)
   end
   local function resume_of(k)
     local pos = positions[k] or {}
-    if pg and pg.kind == "token" then return pos.token and { [pg.position] = pos.token } or {} end
+    if pg and not NUMERIC[pg.kind] then return pos.token and { [pg.position] = pos.token } or {} end
     return { skip = pos.skip or skip0 + k * size }
   end
   local done = false
@@ -316,20 +342,12 @@ function M.list(st, op, base, opts)
   local skip = opts.skip or 0
   local p = {}
   for k, v in pairs(params) do p[k] = v end
-  if pg then
-    p[pg.size] = size
-    if pg.kind == "skip" then
-      p[pg.position] = skip
-      if op.sort_param and p.sort == nil and opts.stable_sort ~= false then p.sort = "_id" end
-    else
-      p[pg.position] = opts.token
-    end
-  end
+  place(op, pg, p, size, { skip = skip, token = opts.token }, opts)
   local data, resp = operation.run(st, op, p, { retry = opts.retry })
   if data == nil then return nil, resp end
   local items, info = page_of(op, pg, data, resp)
   if not items then return nil, info end
-  if pg and pg.kind == "skip" and (info.total and skip + size < info.total or (not info.total and #items >= size)) then
+  if pg and NUMERIC[pg.kind] and (info.total and skip + size < info.total or (not info.total and #items >= size)) then
     info.next_skip = skip + size
   end
   info.next_token, info.token = info.token, nil

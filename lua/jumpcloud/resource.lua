@@ -1,28 +1,29 @@
---- The one generic resource: it turns a resource's table of verbs (each naming an operation)
--- into methods. Resource tables are data; nothing is per resource here.
+--- The one generic resource: it turns a resource spec of the model (verbs naming operations, subs,
+-- graph subs) into methods. Specs are data generated with the model; nothing here is per resource.
 --
--- Verbs: `get`, `list` (gives `list`, `each`, `pages` and `all`), `create` (POST), `update`
--- (PATCH), `replace` (PUT), `delete`, and `{op = id, as = verb}` to give an operation its own
--- name with the behaviour of a standard verb. `subs` are sub-resources: `client.policies:results(id)`.
+-- Verbs (`as`): `list` (gives `list`, `each`, `pages` and `all`), `get`, `create` (POST), `update`
+-- (PATCH, and only PATCH), `replace` (PUT), `delete`, `action` (any other call: the ids, then a body
+-- where the operation takes one). Subs: `client.usergroups:members(group_id)`. Graph subs:
+-- `associations(id, type)` and `members(id)` list and `add`/`remove`; `memberof(id)` and the
+-- traversals (`client.users:systems(id)`) list.
 -- @module jumpcloud.resource
 local check = require "jumpcloud.check"
+local model = require "jumpcloud.model"
 local operation = require "jumpcloud.operation"
 
-local type, pairs, ipairs = type, pairs, ipairs
+local type, pairs, ipairs, format = type, pairs, ipairs, string.format
 
 local M = {}
 
---- The resources a client carries, each a module of `jumpcloud.resources`: `client.policies`, ...
-M.NAMES = { "autotask", "cases", "connectwise", "iplists", "ldapservers", "logos", "microsoft_mdm", "office365s",
-  "organizations", "passwordmanager", "policies", "policygroups", "policyresults", "policytemplates" }
-local NAME_SET = {}
-for _, n in ipairs(M.NAMES) do NAME_SET[n] = true end
-
---- The names of the resources.
-function M.names() return M.NAMES end
+--- The names of the resources (`client.<name>`).
+function M.names() return model.index().resources end
 
 --- True when `name` is a resource.
-function M.exists(name) return NAME_SET[name] == true end
+function M.exists(name) return model.is_resource(name) end
+
+local function op_of(id)
+  return model.operation(id) or error("the model names an unknown operation: " .. tostring(id))
+end
 
 local function path_params(op)
   local names = {}
@@ -30,26 +31,28 @@ local function path_params(op)
   return names
 end
 
--- The path parameter that names the item (the one the parents do not give), if any.
-local function item_param(op, parents)
-  local names = path_params(op)
-  for i = #names, 1, -1 do
-    if parents[names[i]] == nil then return names[i] end
+-- The path parameters of op that the bound ones do not give, in order.
+local function unbound(op, bound)
+  local out = {}
+  for _, name in ipairs(path_params(op)) do
+    if bound[name] == nil then out[#out + 1] = name end
   end
+  return out
 end
 
 -- `self` of a method: a resource, or the mistake of a dot for a colon.
-local function resource_of(self, verb)
+local function resource_of(self, name)
   if type(self) ~= "table" or rawget(self, "_st") == nil then
-    check.fail("use client.<resource>:%s(...) (with a colon)", verb)
+    check.fail("use client.<resource>:%s(...) (with a colon)", name)
   end
   if not self._st.open then check.closed() end
   return self
 end
 
 local function check_id(v, n, fname)
-  if type(v) ~= "string" and math.type(v) ~= "integer" or v == "" then
-    check.fail("bad argument #%d to '%s' (id string expected, got %s)", n, fname, v == "" and "an empty string" or type(v))
+  if (type(v) ~= "string" and math.type(v) ~= "integer") or v == "" then
+    check.fail("bad argument #%d to '%s' (id string expected, got %s)", n, fname,
+      v == "" and "an empty string" or type(v))
   end
 end
 
@@ -59,17 +62,12 @@ local function check_table(v, n, fname, what)
   end
 end
 
--- Options of the request, not parameters of the operation.
-local RUN_OPTIONS = { to_file = true, retry = true }
-
--- Params for one call: the parents' ids, the item id, the caller's extra params.
-local function params_of(self, item, id, extra)
-  local p = {}
-  for k, v in pairs(self._parents) do p[k] = v end
-  if item then p[item] = id end
-  local run_opts
+-- Params for one call: the bound ids, the caller's extra params; request options apart.
+local function params_of(bound, extra)
+  local p, run_opts = {}, nil
+  for k, v in pairs(bound) do p[k] = v end
   for k, v in pairs(extra or {}) do
-    if RUN_OPTIONS[k] then
+    if operation.REQUEST_OPTIONS[k] then
       run_opts = run_opts or {}
       run_opts[k] = v
     else
@@ -79,115 +77,174 @@ local function params_of(self, item, id, extra)
   return p, run_opts
 end
 
-local function run(self, op, params, run_opts)
-  local data, resp = operation.run(self._st, op, params, run_opts)
-  if data ~= nil and op.response == "binary" then return data, resp.headers["content-type"], resp end
+-- What a verb returns: data and response, with a binary or text answer's content type between.
+local function result(op, data, resp)
+  local kind = op.response.kind
+  if data ~= nil and (kind == "binary" or kind == "text") then return data, resp.headers["content-type"], resp end
   return data, resp
 end
 
-local PAGING_VERBS = { list = true, each = true, all = true, pages = true }
+local PAGING = { "list", "each", "pages", "all" }
 
--- The method for standard verb `verb` running operation `op`.
-local function make_verb(verb, op, name)
-  if PAGING_VERBS[verb] then
-    return function(self, opts)
-      resource_of(self, name)
-      check_table(opts, 1, name, "table of options")
-      return require("jumpcloud.paging")[verb](self._st, op, self._parents, opts)
+-- The paging methods over `op` (the walk's params: the bound ids, and `fixed` ones).
+local function paging_methods(methods, op, fixed)
+  for _, w in ipairs(PAGING) do
+    methods[w] = function(self, opts)
+      resource_of(self, w)
+      check_table(opts, 1, w, "table of options")
+      local base = {}
+      for k, v in pairs(self._bound) do base[k] = v end
+      for k, v in pairs(fixed or {}) do base[k] = self[v] or v end
+      return require("jumpcloud.paging")[w](self._st, op, base, opts)
     end
   end
-  local takes_body = verb == "create" or verb == "update" or verb == "replace"
+end
+
+-- The method for a verb `name` of kind `as` running operation `op`: the ids the bound ones do not
+-- give, then a body (create, update, replace, and actions of operations that take one), then the
+-- extra params and options.
+local function make_verb(name, as, op)
+  local takes_body = op.body ~= nil and (as == "create" or as == "update" or as == "replace" or as == "action")
   return function(self, ...)
     resource_of(self, name)
-    local item = item_param(op, self._parents)
-    local args, n, id = { ... }, 1, nil
-    if item then
-      id = args[1]
-      check_id(id, 1, name)
-      n = 2
+    local args, ids = { ... }, unbound(op, self._bound)
+    local bound = {}
+    for k, v in pairs(self._bound) do bound[k] = v end
+    for i, pname in ipairs(ids) do
+      check_id(args[i], i, name)
+      bound[pname] = args[i]
     end
-    local body, extra
+    local n, body = #ids + 1, nil
     if takes_body then
       body = args[n]
       if body ~= nil and type(body) ~= "table" and type(body) ~= "string" then
         check.fail("bad argument #%d to '%s' (table expected, got %s)", n, name, type(body))
       end
-      extra = args[n + 1]
-      check_table(extra, n + 1, name)
-    else
-      extra = args[n]
-      check_table(extra, n, name)
+      n = n + 1
     end
-    local params, run_opts = params_of(self, item, id, extra)
-    params.body = body
-    return run(self, op, params, run_opts)
+    check_table(args[n], n, name)
+    local params, run_opts = params_of(bound, args[n])
+    if takes_body then params.body = body end
+    return result(op, operation.run(self._st, op, params, run_opts, self._name .. ":" .. name))
   end
 end
 
-local function op_of(id)
-  return require("jumpcloud.operations").by_id[id] or error("resource names unknown operation " .. tostring(id))
+local bind
+
+-- Graph subs: members(id) and associations(id, type) list, add and remove; the rest list.
+local function graph_methods(spec)
+  local methods = {}
+  local list = op_of(spec.list)
+  paging_methods(methods, list, spec.graph == "associations" and { targets = "_type" } or nil)
+  if spec.manage then
+    local manage = op_of(spec.manage)
+    local function edge(verb)
+      return function(self, id, attributes)
+        resource_of(self, verb)
+        check_id(id, 1, verb)
+        check_table(attributes, 2, verb)
+        local body = { op = verb, type = self._type or spec.type, id = id, attributes = attributes }
+        local params = {}
+        for k, v in pairs(self._bound) do params[k] = v end
+        params.body = body
+        return operation.run(self._st, manage, params, nil, self._name .. ":" .. verb)
+      end
+    end
+    methods.add, methods.remove = edge("add"), edge("remove")
+  end
+  return methods
+end
+
+local function first_op(spec)
+  if spec.graph then return op_of(spec.list) end
+  local names = {}
+  for name in pairs(spec.verbs or {}) do names[#names + 1] = name end
+  table.sort(names)
+  if names[1] then
+    local v = spec.verbs[names[1]]
+    return op_of(type(v) == "table" and v.op or v)
+  end
+  for _, sub in pairs(spec.subs or {}) do return first_op(sub) end
+end
+
+local function sub_method(sub_name, sub)
+  local nids = sub.no_parent and 0 or sub.ids or 1
+  return function(self, ...)
+    resource_of(self, sub_name)
+    local args, bound = { ... }, {}
+    for k, v in pairs(self._bound) do bound[k] = v end
+    local names = unbound(first_op(sub), bound)
+    for i = 1, nids do
+      check_id(args[i], i, sub_name)
+      bound[names[i] or ("?" .. i)] = args[i]
+    end
+    local r = bind(self._st, sub, bound, self._name .. ":" .. sub_name)
+    if sub.graph == "associations" then
+      local t = args[nids + 1]
+      if type(t) ~= "string" then
+        check.fail("bad argument #%d to '%s' (target type expected: %s)", nids + 1, sub_name, table.concat(sub.types or {}, ", "))
+      end
+      local ok = false
+      for _, x in ipairs(sub.types or { t }) do ok = ok or x == t end
+      if not ok then
+        check.fail("bad argument #%d to '%s' ('%s' is not a target type of %s: %s)%s", nids + 1, sub_name, t, self._name,
+          table.concat(sub.types, ", "), check.suggest(t, sub.types, 1))
+      end
+      rawset(r, "_type", t)
+    end
+    return r
+  end
 end
 
 local function build_methods(spec)
+  if spec.graph then return graph_methods(spec) end
   local methods = {}
   for name, v in pairs(spec.verbs or {}) do
-    local verb, id = name, v
-    if type(v) == "table" then verb, id = v.as, v.op end
+    local as, id = name, v
+    if type(v) == "table" then as, id = v.as, v.op end
     local op = op_of(id)
-    if verb == "list" then
-      for w in pairs(PAGING_VERBS) do methods[w] = make_verb(w, op, w) end
-    else
-      methods[name] = make_verb(verb, op, name)
-    end
+    if as == "list" then paging_methods(methods, op)
+    else methods[name] = make_verb(name, as, op) end
   end
-  if methods.replace and not methods.update then methods.update = methods.replace end
-  for sub_name, sub in pairs(spec.subs or {}) do
-    methods[sub_name] = function(self, parent_id)
-      resource_of(self, sub_name)
-      if sub.no_parent then return M.bind(self._st, sub, self._parents) end
-      check_id(parent_id, 1, sub_name)
-      return M.bind(self._st, sub, self._parents, parent_id)
-    end
-  end
+  for sub_name, sub in pairs(spec.subs or {}) do methods[sub_name] = sub_method(sub_name, sub) end
   return methods
 end
 
 local cache = setmetatable({}, { __mode = "k" })
 
---- A resource object bound to a client's state (and to the ids of its parents).
--- @tparam table st the client's state
--- @tparam table spec `{verbs = {...}, subs = {name = spec}}`
--- @tparam[opt] table parents ids of the enclosing resources, by path parameter name
--- @tparam[opt] string parent_id the id this sub-collection hangs off
-function M.bind(st, spec, parents, parent_id)
+-- The metatable of the resources of `spec`: its methods, and near misses raise with a suggestion.
+local function meta(spec)
   local mt = cache[spec]
-  if not mt then
-    local methods = build_methods(spec)
-    mt = { __name = "jumpcloud.Resource", __index = function(_, k)
-      if methods[k] then return methods[k] end
-      if type(k) == "string" then
-        local near = check.near(k, methods, 1)
-        if near[1] then check.fail("no method '%s' (did you mean '%s'?)", k, near[1]) end
-      end
-    end }
-    cache[spec] = mt
-  end
-  local bound = {}
-  for k, v in pairs(parents or {}) do bound[k] = v end
-  if parent_id then
-    -- a sub-collection's parent is the first path parameter its operations do not already have
-    local _, any = next(spec.verbs)
-    local op = op_of(type(any) == "table" and any.op or any)
-    for _, name in ipairs(path_params(op)) do
-      if bound[name] == nil then bound[name] = parent_id break end
+  if mt then return mt end
+  local methods = build_methods(spec)
+  mt = { __name = "jumpcloud.Resource" }
+  mt.__index = function(self, k)
+    local m = methods[k]
+    if m then return m end
+    if type(k) == "string" and k:sub(1, 1) ~= "_" then
+      check.fail("%s has no method '%s'%s", rawget(self, "_name") or "this resource", k, check.suggest(k, methods))
     end
   end
-  return setmetatable({ _st = st, _parents = bound }, mt)
+  mt.__tostring = function(self) return "jumpcloud.Resource (" .. self._name .. ")" end
+  cache[spec] = mt
+  return mt
+end
+
+bind = function(st, spec, bound, name)
+  return setmetatable({ _st = st, _bound = bound, _name = name }, meta(spec))
 end
 
 --- The resource `name` of the client whose state is `st`.
 function M.new(st, name)
-  return M.bind(st, (require("jumpcloud.resources." .. name)))
+  return bind(st, model.resource(name), {}, "client." .. name)
+end
+
+--- The method names of a resource spec, sorted (for the documentation and the specs).
+function M.methods(spec)
+  local out = {}
+  for k in pairs(build_methods(spec)) do out[#out + 1] = k end
+  table.sort(out)
+  return out
 end
 
 return M

@@ -1,2 +1,0 @@
---- LDAP servers: `client.ldapservers`.
-return { verbs = { list = "ldapservers_list", get = "ldapservers_get", update = "ldapservers_patch" } }

@@ -1,2 +1,0 @@
---- Password manager devices: `client.passwordmanager` (list, each, all, get).
-return { verbs = { list = "DeviceService_ListDevices", get = "DeviceService_GetDevice" } }
