@@ -7,13 +7,9 @@ describe("concurrency", function()
 
   support.with_mock(function(e) srv, client, control, ids, counts = e.srv, e.client, e.control, e.ids, e.counts end)
 
-  before_each(function()
-    assert(control:request("POST", "/__mock/reset"))
-  end)
+  before_each(function() support.reset(control) end)
 
-  local function fault(rule)
-    assert(control:request("POST", "/__mock/faults", { body = rule }))
-  end
+  local function fault(rule) support.fault(control, rule) end
 
   local function requests(path)
     return support.requests(control, path)
@@ -232,6 +228,31 @@ describe("concurrency", function()
       local err = walk()
       assert.are.equal("runaway_total", err.code)
       assert.are.equal(2, err.yielded)
+    end)
+
+    it("follows a same-origin Link and refuses one to another origin, as a sequential walk does", function()
+      local function page(start)
+        return jumpcloud.json.encode({ { id = string.format("%024x", start + 1) }, { id = string.format("%024x", start + 2) } })
+      end
+      local next_url = srv.url .. "/policytemplates?limit=2&skip=50"
+      fault({ method = "GET", path = "/api/v2/policytemplates", statuses = { 200 }, times = 1,
+        headers = { ["content-type"] = "application/json", link = "<" .. next_url .. '>; rel="next"' }, body = page(0) })
+      local got = assert(client.policytemplates:all({ limit = 2, max = 4, concurrency = 3 }))
+      assert.are.equal(4, #got)
+      assert.are.equal("limit=2&skip=50", requests("/api/v2/policytemplates")[2].query)
+      support.reset(control)
+      fault({ method = "GET", path = "/api/v2/policytemplates", statuses = { 200 }, times = 1,
+        headers = { ["content-type"] = "application/json", link = '<http://127.0.0.2:9/steal?x=1>; rel="next"' },
+        body = page(0) })
+      local n = 0
+      local ok, err = pcall(function()
+        for _ in client.policytemplates:each({ limit = 2, concurrency = 3 }) do n = n + 1 end
+      end)
+      assert.is_false(ok)
+      assert.are.equal("cross_origin_link", err.code)
+      assert.are.equal(2, err.yielded)
+      assert.are.equal(2, n)
+      assert.are.equal(1, #requests())
     end)
 
     it("follows tokens with a prefetch", function()

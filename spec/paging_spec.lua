@@ -9,17 +9,13 @@ describe("paging", function()
 
   support.with_mock(function(e) srv, client, control, ids, counts = e.srv, e.client, e.control, e.ids, e.counts end)
 
-  before_each(function()
-    assert(control:request("POST", "/__mock/reset"))
-  end)
+  before_each(function() support.reset(control) end)
 
   local function requests(path)
     return support.requests(control, path)
   end
 
-  local function fault(rule)
-    assert(control:request("POST", "/__mock/faults", { body = rule }))
-  end
+  local function fault(rule) support.fault(control, rule) end
 
   local function count_each(iter)
     local n, seen = 0, {}
@@ -158,6 +154,49 @@ describe("paging", function()
       assert.are.equal(40, #items)
       assert.are.equal(40, info.next_skip)
       assert.is_true(jumpcloud.is_array(items))
+    end)
+  end)
+
+  describe("pages", function()
+    -- the walk's pages: sizes, the info of each, whether they are arrays
+    local function walk(opts)
+      local sizes, indexes, totals = {}, {}, {}
+      for items, info in client.policies:pages(opts) do
+        assert.is_true(jumpcloud.is_array(items))
+        sizes[#sizes + 1], indexes[#indexes + 1], totals[#totals + 1] = #items, info.index, info.total
+        assert.are.equal(200, info.status)
+      end
+      return sizes, indexes, totals
+    end
+
+    it("yields whole pages with their info, in order, sequential or parallel", function()
+      for _, conc in ipairs({ false, 3 }) do
+        local sizes, indexes, totals = walk({ limit = 100, concurrency = conc or nil })
+        assert.are.same({ 100, 100, 50 }, sizes)
+        assert.are.same({ 1, 2, 3 }, indexes)
+        assert.are.same({ counts.policies, counts.policies, counts.policies }, totals)
+      end
+      assert.are.equal(6, #requests("/api/v2/policies"))
+    end)
+
+    it("stops at max, cutting the last page to it", function()
+      assert.are.same({ 40, 40, 20 }, (walk({ limit = 40, max = 100 })))
+      local log = requests("/api/v2/policies")
+      assert.are.equal(3, #log)
+      assert.are.same({ "20" }, log[3].args.limit)
+    end)
+
+    it("raises on a bad option at the call, before any request", function()
+      assert.has_error(function() client.policies:pages({ limit = 500 }) end,
+        "bad option 'limit' (500 is more than the API's maximum of 100)")
+      assert.has_error(function() client.policies:pages({ sort = 7 }) end,
+        "bad argument 'sort' (string or list of strings expected, got number)")
+      assert.are.same({}, requests("/api/v2/policies"))
+    end)
+
+    it("stops the walk at a break, with nothing more asked for", function()
+      for _ in client.policies:pages({ limit = 10 }) do break end
+      assert.are.equal(1, #requests("/api/v2/policies"))
     end)
   end)
 

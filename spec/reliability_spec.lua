@@ -41,13 +41,9 @@ describe("reliability", function()
     if tmp then sh("rm -rf " .. tmp) end
   end)
 
-  before_each(function()
-    assert(control:request("POST", "/__mock/reset"))
-  end)
+  before_each(function() support.reset(control) end)
 
-  local function fault(rule)
-    assert(control:request("POST", "/__mock/faults", { body = rule }))
-  end
+  local function fault(rule) support.fault(control, rule) end
 
   local function clear_faults()
     assert(control:request("DELETE", "/__mock/faults"))

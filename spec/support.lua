@@ -58,6 +58,16 @@ function M.control(srv)
   return jumpcloud.new({ api_key = M.API_KEY, base_url = srv.url:gsub("/api/v2$", "") })
 end
 
+-- Reseeds the mock and empties its request log and fault rules.
+function M.reset(control)
+  assert(control:request("POST", "/__mock/reset"))
+end
+
+-- Adds a fault rule (see lua/jumpcloud/mock/faults.lua).
+function M.fault(control, rule)
+  assert(control:request("POST", "/__mock/faults", { body = rule }))
+end
+
 function M.stats(control)
   return assert(control:request("GET", "/__mock/stats")).body
 end
@@ -110,13 +120,14 @@ end
 
 -- Runs `script` in a child lua5.4 with this run's module paths (the sources and the build this run
 -- uses: build-asan/ under bin/test-asan), so that a crash is a failed spec, not a killed suite.
--- Returns whether it exited with 0, and what it printed (stdout and stderr).
-function M.run_child(script)
+-- `env` is a prefix of VAR=value assignments. Returns whether it exited with 0, and what it printed
+-- (stdout and stderr).
+function M.run_child(script, env)
   local file = os.tmpname()
   local f = assert(io.open(file, "w"))
   f:write(string.format("package.path = %q; package.cpath = %q\n", package.path, package.cpath), script)
   f:close()
-  local p = io.popen("lua5.4 " .. file .. " 2>&1")
+  local p = io.popen("env -u JC_REGION -u JC_API_V2_BASE_URL " .. (env or "") .. "lua5.4 " .. file .. " 2>&1")
   local out = p:read("a")
   local ok, _, code = p:close()
   os.remove(file)

@@ -87,7 +87,7 @@ local function resolve_roots(opts)
   end
   region = region:lower()
   local r = M.REGIONS[region]
-  if not r then check.fail("bad region '%s' (us, eu or in expected)%s", region, check.suggest(region, M.REGIONS)) end
+  if not r then check.fail("bad region '%s' (us, eu or in expected)", region) end
   local by_region = "region " .. region .. " (" .. region_from .. ")"
   local v2 = root(opts, "base_url", "JC_API_V2_BASE_URL", function() return r.v2, by_region end)
   local local_api = v2.from ~= by_region and v2.url:match("^(.*)/v2$") -- one server serving v1 and v2
@@ -290,8 +290,9 @@ MT.__index = function(self, k)
     return r
   end
   if type(k) == "string" then
-    local near = check.near(k, resources.names(), 3)
-    for name in pairs(Client) do if check.near(k, { name }, 1, 1)[1] then near[#near + 1] = name end end
+    local within = #k >= 6 and 2 or 1 -- a short name is near too much by 2 (gzip, gcep)
+    local near = check.near(k, resources.names(), 3, within)
+    for name in pairs(Client) do if check.near(k, { name }, 1, within)[1] then near[#near + 1] = name end end
     if #near > 0 then check.fail("no member '%s' in a jumpcloud.Client (did you mean '%s'?)", k, near[1]) end
   end
   return nil

@@ -77,13 +77,16 @@ local function query_value(op, p, v, label)
   if p.type == "array" then
     -- a list goes to the query as a list: one key, items joined by literal commas (or repeated keys)
     if p.name == "filter" then return filter.items(v, p.name) end
+    if p.name == "sort" or p.name == "fields" then -- names: a string, or a list of them without commas
+      filter.list_param(v, p.name)
+      return v
+    end
     if type(v) ~= "table" then v = { v } end
     for i, item in ipairs(v) do
       if type(item) ~= "string" and type(item) ~= "number" and type(item) ~= "boolean" then
         check.fail("bad %s (item %d: string expected, got %s)", where, i, type(item))
       end
     end
-    if p.name == "sort" or p.name == "fields" then filter.list_param(v, p.name) end
     return v
   end
   if p.name == "sort" and type(v) == "table" then return filter.list_param(v, p.name) end

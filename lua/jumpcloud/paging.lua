@@ -209,7 +209,7 @@ end
 
 --- The walk: a `next_page()` function returning `items, info` for each page in order (nil at the
 -- end; raises a walk error on a failure), and `close()`. Checks everything before any request.
-local function walker(st, op, base, opts)
+local function walker(st, op, base, opts, label)
   local pg = paging_of(op)
   local size, params
   opts, size, params = check_opts(op, pg, base, opts)
@@ -236,7 +236,7 @@ local function walker(st, op, base, opts)
         st.roots[op.api].url, op.id)
     end
     place(op, pg, p, want(k), pos, opts)
-    return operation.request(st, op, p, { retry = retry })
+    return operation.request(st, op, p, { retry = retry }, label)
   end
   -- Page k exists, as far as is known, and is worth asking for.
   local function exists(k)
@@ -335,7 +335,7 @@ end
 
 --- One page. Returns the items (an array) and paging facts `{total, next_skip, next_token, status,
 -- headers}`, or nil and an error.
-function M.list(st, op, base, opts)
+function M.list(st, op, base, opts, label)
   local pg = paging_of(op)
   local size, params
   opts, size, params = check_opts(op, pg, base, opts)
@@ -343,7 +343,7 @@ function M.list(st, op, base, opts)
   local p = {}
   for k, v in pairs(params) do p[k] = v end
   place(op, pg, p, size, { skip = skip, token = opts.token }, opts)
-  local data, resp = operation.run(st, op, p, { retry = opts.retry })
+  local data, resp = operation.run(st, op, p, { retry = opts.retry }, label)
   if data == nil then return nil, resp end
   local items, info = page_of(op, pg, data, resp)
   if not items then return nil, info end
@@ -361,15 +361,15 @@ end
 
 --- Whole pages: `for items, info in M.pages(...)`. `info` has `total`, `status`, `headers` and
 -- `index` (1 for the first page). Raises on a failure, with `yielded` and `resume` on the error.
-function M.pages(st, op, base, opts)
-  local next_page, close = walker(st, op, base, opts)
+function M.pages(st, op, base, opts, label)
+  local next_page, close = walker(st, op, base, opts, label)
   return next_page, nil, nil, closer(close)
 end
 
 --- A lazy iterator over every item: `for item in M.each(...) do ... end`. Raises on a failure,
 -- with `yielded` and `resume` ({skip=} or the token parameter) on the error.
-function M.each(st, op, base, opts)
-  local next_page, close, step = walker(st, op, base, opts)
+function M.each(st, op, base, opts, label)
+  local next_page, close, step = walker(st, op, base, opts, label)
   local page, i, n = nil, 0, 0
   local function item()
     while true do
@@ -387,8 +387,8 @@ end
 
 --- Collects every item into one array (respecting `max`). Returns the array, or nil and an error
 -- carrying the items collected so far in `err.partial`.
-function M.all(st, op, base, opts)
-  local next_page, close = walker(st, op, base, opts)
+function M.all(st, op, base, opts, label)
+  local next_page, close = walker(st, op, base, opts, label)
   local out = core.array({})
   local ok, err = pcall(function()
     for items in next_page do

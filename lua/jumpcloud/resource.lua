@@ -40,10 +40,14 @@ local function unbound(op, bound)
   return out
 end
 
+-- The name of the resource whose methods are being built ("client.policies"), for the message of
+-- a dot used for a colon (then `self` is not the resource, and cannot say).
+local building = "client.<resource>"
+
 -- `self` of a method: a resource, or the mistake of a dot for a colon.
-local function resource_of(self, name)
+local function resource_of(self, name, owner)
   if type(self) ~= "table" or rawget(self, "_st") == nil then
-    check.fail("use client.<resource>:%s(...) (with a colon)", name)
+    check.fail("use %s:%s(...) (with a colon)", owner or "client.<resource>", name)
   end
   if not self._st.open then check.closed() end
   return self
@@ -88,14 +92,15 @@ local PAGING = { "list", "each", "pages", "all" }
 
 -- The paging methods over `op` (the walk's params: the bound ids, and `fixed` ones).
 local function paging_methods(methods, op, fixed)
+  local owner = building
   for _, w in ipairs(PAGING) do
     methods[w] = function(self, opts)
-      resource_of(self, w)
+      resource_of(self, w, owner)
       check_table(opts, 1, w, "table of options")
       local base = {}
       for k, v in pairs(self._bound) do base[k] = v end
       for k, v in pairs(fixed or {}) do base[k] = self[v] or v end
-      return require("jumpcloud.paging")[w](self._st, op, base, opts)
+      return require("jumpcloud.paging")[w](self._st, op, base, opts, self._name .. ":" .. w)
     end
   end
 end
@@ -105,8 +110,9 @@ end
 -- extra params and options.
 local function make_verb(name, as, op)
   local takes_body = op.body ~= nil and (as == "create" or as == "update" or as == "replace" or as == "action")
+  local owner = building
   return function(self, ...)
-    resource_of(self, name)
+    resource_of(self, name, owner)
     local args, ids = { ... }, unbound(op, self._bound)
     local bound = {}
     for k, v in pairs(self._bound) do bound[k] = v end
@@ -138,9 +144,10 @@ local function graph_methods(spec)
   paging_methods(methods, list, spec.graph == "associations" and { targets = "_type" } or nil)
   if spec.manage then
     local manage = op_of(spec.manage)
+    local owner = building
     local function edge(verb)
       return function(self, id, attributes)
-        resource_of(self, verb)
+        resource_of(self, verb, owner)
         check_id(id, 1, verb)
         check_table(attributes, 2, verb)
         local body = { op = verb, type = self._type or spec.type, id = id, attributes = attributes }
@@ -169,8 +176,9 @@ end
 
 local function sub_method(sub_name, sub)
   local nids = sub.no_parent and 0 or sub.ids or 1
+  local owner = building
   return function(self, ...)
-    resource_of(self, sub_name)
+    resource_of(self, sub_name, owner)
     local args, bound = { ... }, {}
     for k, v in pairs(self._bound) do bound[k] = v end
     local names = unbound(first_op(sub), bound)
@@ -178,7 +186,7 @@ local function sub_method(sub_name, sub)
       check_id(args[i], i, sub_name)
       bound[names[i] or ("?" .. i)] = args[i]
     end
-    local r = bind(self._st, sub, bound, self._name .. ":" .. sub_name)
+    local r = bind(self._st, sub, bound, self._name .. ":" .. sub_name .. "(...)")
     if sub.graph == "associations" then
       local t = args[nids + 1]
       if type(t) ~= "string" then
@@ -213,9 +221,10 @@ end
 local cache = setmetatable({}, { __mode = "k" })
 
 -- The metatable of the resources of `spec`: its methods, and near misses raise with a suggestion.
-local function meta(spec)
+local function meta(spec, name)
   local mt = cache[spec]
   if mt then return mt end
+  building = name
   local methods = build_methods(spec)
   mt = { __name = "jumpcloud.Resource" }
   mt.__index = function(self, k)
@@ -231,7 +240,7 @@ local function meta(spec)
 end
 
 bind = function(st, spec, bound, name)
-  return setmetatable({ _st = st, _bound = bound, _name = name }, meta(spec))
+  return setmetatable({ _st = st, _bound = bound, _name = name }, meta(spec, name))
 end
 
 --- The resource `name` of the client whose state is `st`.
