@@ -1139,34 +1139,23 @@ describe("every operation, through call and its method", function()
     end)
   end)
 
-  -- Coverage --------------------------------------------------------------------------------------
-
-  describe("coverage", function()
-    it("called every one of the 50 operations through both call and its method", function()
-      local want, got_call, got_method, extra = {}, {}, {}, {}
-      local known = {}
-      for _, id in ipairs(REF) do
-        known[id] = true
-        want[#want + 1] = id
-        if called[id] and called[id].call then got_call[#got_call + 1] = id end
-        if called[id] and called[id].method then got_method[#got_method + 1] = id end
-      end
-      for id in pairs(called) do
-        if not known[id] then extra[#extra + 1] = id end
-      end
-      assert.are.equal(50, #want)
-      assert.are.same(want, got_call)
-      assert.are.same(want, got_method)
-      assert.are.same({}, extra)
-    end)
-
-    it("checked x-org-id and Accept on requests of all 50 operations", function()
-      local want, got = {}, {}
-      for _, id in ipairs(REF) do
-        want[#want + 1] = id
-        if checked[id] then got[#got + 1] = id end
-      end
-      assert.are.same(want, got)
-    end)
+  -- Coverage: checked once every test of the file has run, whatever their order (busted --shuffle).
+  teardown(function()
+    local want, got_call, got_method, extra, got_checked, known = {}, {}, {}, {}, {}, {}
+    for _, id in ipairs(REF) do
+      known[id] = true
+      want[#want + 1] = id
+      if called[id] and called[id].call then got_call[#got_call + 1] = id end
+      if called[id] and called[id].method then got_method[#got_method + 1] = id end
+      if checked[id] then got_checked[#got_checked + 1] = id end
+    end
+    for id in pairs(called) do
+      if not known[id] then extra[#extra + 1] = id end
+    end
+    assert.are.equal(50, #want)
+    assert.are.same(want, got_call, "called through client:call")
+    assert.are.same(want, got_method, "called through its idiomatic method")
+    assert.are.same({}, extra)
+    assert.are.same(want, got_checked, "x-org-id and Accept checked")
   end)
 end)

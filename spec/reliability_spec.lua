@@ -938,12 +938,12 @@ describe("reliability", function()
     end)
   end)
 
-  describe("the API key", function()
-    it("appears in no error and no on_event table produced by this file", function()
-      assert.is_true(#produced > 100, "only " .. #produced .. " strings collected")
-      for _, s in ipairs(produced) do
-        assert.is_nil(s:find(KEY, 1, true), s)
-      end
-    end)
+  -- The API key appears in no error and no on_event table produced by this file: checked once
+  -- every test has run, whatever their order (busted --shuffle).
+  teardown(function()
+    assert.is_true(#produced > 100, "only " .. #produced .. " strings collected")
+    for _, s in ipairs(produced) do
+      assert.is_nil(s:find(KEY, 1, true), s)
+    end
   end)
 end)

@@ -11,7 +11,7 @@ local check = require "jumpcloud.check"
 local model = require "jumpcloud.model"
 local operation = require "jumpcloud.operation"
 
-local type, pairs, ipairs, format = type, pairs, ipairs, string.format
+local type, pairs, ipairs = type, pairs, ipairs
 
 local M = {}
 
@@ -171,7 +171,8 @@ local function first_op(spec)
     local v = spec.verbs[names[1]]
     return op_of(type(v) == "table" and v.op or v)
   end
-  for _, sub in pairs(spec.subs or {}) do return first_op(sub) end
+  local _, sub = next(spec.subs or {})
+  if sub then return first_op(sub) end
 end
 
 local function sub_method(sub_name, sub)
