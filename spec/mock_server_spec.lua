@@ -1,5 +1,5 @@
--- The mock JumpCloud API v2 server, over real HTTP (lua-http's client), started
--- as a child process through jumpcloud.mock.
+-- The mock JumpCloud server (v1, v2, Directory Insights, OAuth tokens), over real HTTP (lua-http's client),
+-- started as a child process through jumpcloud.mock (and in this process, where a test steps its loop).
 --
 --   lua5.4 /usr/bin/busted --lpath='./lua/?.lua;./lua/?/init.lua' spec/mock_server_spec.lua
 
@@ -58,7 +58,7 @@ describe("mock server", function()
   end
 
   setup(function()
-    srv = mock.start{api_key = KEY, seed = true}
+    srv = mock.start{api_key = KEY}
     api, root = srv.url, srv.root
   end)
 
@@ -79,7 +79,7 @@ describe("mock server", function()
     end)
 
     it("stops a server, twice without harm, and leaves no process behind", function()
-      local other = mock.start{api_key = "k2", seed = false}
+      local other = mock.start{api_key = "k2", empty = true}
       local status = request(other.url, "/ldapservers", {key = "k2"})
       assert.are.equal(200, status)
       local pid = other.pid
@@ -89,7 +89,7 @@ describe("mock server", function()
     end)
 
     it("starts without seed data", function()
-      local other <close> = mock.start{api_key = "k3", seed = false}
+      local other <close> = mock.start{api_key = "k3", empty = true}
       local status, headers, body = request(other.url, "/policies", {key = "k3"})
       assert.are.equal(200, status)
       assert.are.equal("[]", body)
@@ -753,9 +753,441 @@ describe("mock server", function()
     end)
   end)
 
+  describe("the whole API from the model", function()
+    local v1, insights
+    setup(function()
+      v1, insights = root .. "/api", root .. "/insights/directory/v1"
+    end)
+
+    it("serves v1 on /api with its envelopes and v1 ids", function()
+      local status, _, body = request(v1, "/systemusers?limit=5&skip=10")
+      assert.are.equal(200, status)
+      local page = decode(body)
+      assert.are.equal(120, page.totalCount)
+      assert.are.equal(5, #page.results)
+      local u = page.results[1]
+      assert.matches("^%x+$", u._id)
+      assert.are.equal(24, #u._id)
+      assert.matches("^[%w%.%-]+@example%.com$", u.email)
+      -- the same user by id, and through v1's search with a body filter
+      status, _, body = request(v1, "/systemusers/" .. u._id)
+      assert.are.equal(200, status)
+      assert.are.equal(u.username, decode(body).username)
+      status, _, body = request(v1, "/search/systemusers", {method = "POST", body = {filter = {username = u.username}}})
+      assert.are.equal(200, status)
+      assert.are.equal(1, decode(body).totalCount)
+      -- a v1 action changes its record
+      assert.are.equal(200, (request(v1, "/systemusers/" .. u._id .. "/state/suspend", {method = "POST", body = {}})))
+      local _, _, after = request(v1, "/systemusers/" .. u._id)
+      assert.are.equal("SUSPENDED", decode(after).state)
+    end)
+
+    it("keeps synthesized data the same from run to run, and makes it realistic", function()
+      local _, _, a = request(v1, "/systems?limit=3")
+      control("POST", "/__mock/reset")
+      local _, _, b = request(v1, "/systems?limit=3")
+      assert.are.same(decode(a), decode(b))
+      local sys = decode(a).results[1]
+      assert.matches("^%l%l%l%-%l+%-%d%d%d$", sys.hostname)
+      assert.is_truthy(({["Mac OS X"] = true, Windows = true, Ubuntu = true, iOS = true, ["Amazon Linux"] = true,
+        Android = true})[sys.os])
+      assert.matches("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ$", sys.created)
+      local _, _, groups = get("/usergroups?limit=100")
+      assert.are.equal(30, #decode(groups)) -- lists span several pages of the default 10
+    end)
+
+    it("serves Directory Insights on /insights/directory/v1, paging events by search_after", function()
+      local q = {service = {"all"}, start_time = "2024-01-01T00:00:00Z", limit = 100, sort = "DESC"}
+      local seen, pages, last_ts = {}, 0, nil
+      while true do
+        local status, headers, body = request(insights, "/events", {method = "POST", body = q,
+          headers = {["x-org-id"] = ids.organization}})
+        assert.are.equal(200, status)
+        local events = decode(body)
+        if #events == 0 then break end
+        pages = pages + 1
+        for _, e in ipairs(events) do
+          assert.is_nil(seen[e.id])
+          seen[e.id] = true
+          if last_ts then assert.is_true(e.timestamp <= last_ts) end
+          last_ts = e.timestamp
+        end
+        local after = headers:get("x-search_after")
+        assert.is_string(after)
+        q.search_after = decode(after)
+        assert.are.equal(events[#events].id, q.search_after[2])
+      end
+      local n = 0
+      for _ in pairs(seen) do n = n + 1 end
+      assert.are.equal(seed.counts.events, n)
+      assert.are.equal(3, pages)
+      local status, _, body = request(insights, "/events/count", {method = "POST",
+        body = {service = {"sso"}, start_time = "2024-01-01T00:00:00Z"}})
+      assert.are.equal(200, status)
+      assert.are.equal(24, decode(body).count)
+      -- the key is needed there too
+      assert.are.equal(401, (request(insights, "/events", {method = "POST", body = q, key = false})))
+    end)
+
+    it("pages by offset, cursor and page tokens", function()
+      local function walk(path, size_param, next_of, pos_param)
+        local seen, n, token, pages = {}, 0, nil, 0
+        repeat
+          local q = path .. "?" .. size_param .. "=10"
+          if token then q = q .. "&" .. pos_param .. "=" .. token end
+          local status, _, body = get(q)
+          assert.are.equal(200, status, body)
+          local page = decode(body)
+          pages = pages + 1
+          for _, item in ipairs(page.results or page.users or page.items) do
+            assert.is_nil(seen[item.id])
+            seen[item.id] = true
+            n = n + 1
+          end
+          token = next_of(page, pages)
+        until token == nil or pages > 50
+        return n, pages
+      end
+      local n, pages = walk("/saas-management/applications", "limit", function(page, p)
+        return p * 10 < page.totalCount and tostring(p * 10) or nil
+      end, "offset")
+      assert.are.equal(25, n)
+      assert.are.equal(3, pages)
+      local _, _, apps = request(v1, "/applications?limit=1")
+      local app_id = decode(apps).results[1]._id
+      n = walk("/applications/" .. app_id .. "/import/users", "limit", function(page) return page.cursor end, "cursor")
+      assert.are.equal(12, n)
+      local _, _, gs = get("/gsuites/" .. "x")
+      assert.matches("does not exist", gs)
+      local status, _, body = get("/gsuites/x/import/users")
+      assert.are.equal(404, status, body)
+    end)
+
+    it("answers x-org-id only where the operation takes it", function()
+      assert.are.equal(200, (request(v1, "/systemusers?limit=1", {headers = {["x-org-id"] = ids.organization}})))
+      assert.are.equal(403, (request(v1, "/organizations?limit=1", {headers = {["x-org-id"] = ids.organization}})))
+    end)
+  end)
+
+  describe("the graph", function()
+    local v1
+    setup(function() v1 = root .. "/api" end)
+
+    local function post(path, body) return get(path, {method = "POST", body = body}) end
+
+    it("adds a user to a user group, binds the group to a system group, and the user reaches the system", function()
+      local _, _, ub = request(v1, "/systemusers?limit=1&skip=119")
+      local user = decode(ub).results[1]._id
+      local _, _, sb = request(v1, "/systems?limit=1&skip=149")
+      local system = decode(sb).results[1]._id
+      local _, _, gb = post("/usergroups", {name = "Graph Spec Users"})
+      local group = decode(gb).id
+      local _, _, sgb = post("/systemgroups", {name = "Graph Spec Systems"})
+      local sgroup = decode(sgb).id
+      assert.are.equal(204, (post("/usergroups/" .. group .. "/members", {op = "add", type = "user", id = user})))
+      assert.are.equal(204, (post("/usergroups/" .. group .. "/associations",
+        {op = "add", type = "system_group", id = sgroup})))
+      assert.are.equal(204, (post("/systemgroups/" .. sgroup .. "/members", {op = "add", type = "system", id = system})))
+
+      local status, headers, body = get("/users/" .. user .. "/systems?limit=100")
+      assert.are.equal(200, status)
+      local found
+      for _, o in ipairs(decode(body)) do
+        assert.are.equal("system", o.type)
+        if o.id == system then found = o end
+      end
+      assert.is_table(found, body)
+      assert.is_true(tonumber(headers:get("x-total-count")) >= 1)
+      assert.are.same({{
+        {from = {id = user, type = "user"}, to = {id = group, type = "user_group"}},
+        {from = {id = group, type = "user_group"}, to = {id = sgroup, type = "system_group"}},
+        {from = {id = sgroup, type = "system_group"}, to = {id = system, type = "system"}},
+      }}, found.paths)
+
+      -- members, memberof, associations
+      local _, _, mb = get("/usergroups/" .. group .. "/members")
+      assert.are.same({{to = {id = user, type = "user"}}}, decode(mb))
+      local _, _, ofb = get("/users/" .. user .. "/memberof?limit=100")
+      local groups = {}
+      for _, o in ipairs(decode(ofb)) do groups[o.id] = o.type end
+      assert.are.equal("user_group", groups[group])
+      local _, _, ab = get("/usergroups/" .. group .. "/associations?targets=system_group")
+      assert.are.same({{to = {id = sgroup, type = "system_group"}}}, decode(ab))
+      assert.are.equal(400, (get("/usergroups/" .. group .. "/associations")))
+    end)
+
+    it("answers 409 to an edge added twice and 404 to removing one that is not there", function()
+      local _, _, gb = get("/usergroups?limit=1")
+      local group = decode(gb)[1].id
+      local _, _, ub = request(v1, "/systemusers?limit=1&skip=118")
+      local user = decode(ub).results[1]._id
+      local add = {op = "add", type = "user", id = user}
+      assert.are.equal(204, (post("/usergroups/" .. group .. "/members", add)))
+      local status, _, body = post("/usergroups/" .. group .. "/members", add)
+      assert.are.equal(409, status)
+      assert.matches("already", decode(body).message)
+      local remove = {op = "remove", type = "user", id = user}
+      assert.are.equal(204, (post("/usergroups/" .. group .. "/members", remove)))
+      status, _, body = post("/usergroups/" .. group .. "/members", remove)
+      assert.are.equal(404, status)
+      assert.is_string(decode(body).message)
+      -- a type the operation does not take, an object that does not exist
+      assert.are.equal(400, (post("/usergroups/" .. group .. "/members", {op = "add", type = "system", id = user})))
+      assert.are.equal(404, (post("/usergroups/" .. group .. "/members",
+        {op = "add", type = "user", id = ids.unknown_object_id})))
+      assert.are.equal(404, (get("/usergroups/" .. ids.unknown_object_id .. "/members")))
+    end)
+
+    it("serves policy group members", function()
+      local status, headers, body = get("/policygroups/" .. ids.policy_group .. "/members")
+      assert.are.equal(200, status)
+      assert.are.equal("4", headers:get("x-total-count"))
+      for _, c in ipairs(decode(body)) do assert.are.equal("policy", c.to.type) end
+    end)
+  end)
+
+  describe("non-JSON answers and uploads", function()
+    local function first(path, field)
+      local _, _, body = get(path)
+      local v = decode(body)
+      v = v.results or v
+      return v[1][field or "id"]
+    end
+
+    it("serve PDF, PEM, Apple profiles, CSR bytes and HTML", function()
+      local _
+      local provider = first("/providers?limit=1")
+      local status, headers, body = get("/providers/" .. provider .. "/billing/contract")
+      assert.are.equal(200, status)
+      assert.are.equal("application/pdf", headers:get("content-type"))
+      assert.are.equal("%PDF-", body:sub(1, 5))
+      local mdm = first("/applemdms?limit=1")
+      _, headers, body = get("/applemdms/" .. mdm .. "/depkey")
+      assert.are.equal("application/x-pem-file", headers:get("content-type"))
+      assert.matches("^%-%-%-%-%-BEGIN ", body)
+      _, headers, body = get("/applemdms/" .. mdm .. "/csr")
+      assert.are.equal("application/octet-stream", headers:get("content-type"))
+      assert.matches("CERTIFICATE REQUEST", body)
+      local profile = first("/applemdms/" .. mdm .. "/enrollmentprofiles?limit=1")
+      status, headers, body = get("/applemdms/" .. mdm .. "/enrollmentprofiles/" .. profile)
+      assert.are.equal(200, status)
+      assert.are.equal("application/x-apple-aspen-config", headers:get("content-type"))
+      assert.matches("<plist", body)
+      _, headers, body = get("/systeminsights/tpm_info")
+      assert.are.equal("text/html", headers:get("content-type"))
+      assert.matches("^<!DOCTYPE html>", body)
+      assert.are.equal(406, (get("/systeminsights/tpm_info", {headers = {accept = "application/json"}})))
+    end)
+
+    it("take an application's logo as multipart/form-data", function()
+      local _, _, apps = request(root .. "/api", "/applications?limit=1")
+      local app = decode(apps).results[1]._id
+      local boundary = "spec-boundary-1"
+      local png = "\137PNG\r\n\26\nlogo"
+      local body = table.concat({"--" .. boundary,
+        'Content-Disposition: form-data; name="image"; filename="logo.png"', "Content-Type: image/png", "", png,
+        "--" .. boundary .. "--", ""}, "\r\n")
+      local ctype = {["content-type"] = "multipart/form-data; boundary=" .. boundary}
+      assert.are.equal(204, (get("/applications/" .. app .. "/logo", {method = "POST", body = body, headers = ctype})))
+      local empty = table.concat({"--" .. boundary, 'Content-Disposition: form-data; name="other"', "", "x",
+        "--" .. boundary .. "--", ""}, "\r\n")
+      assert.are.equal(400, (get("/applications/" .. app .. "/logo", {method = "POST", body = empty, headers = ctype})))
+    end)
+  end)
+
+  describe("records over HTTP", function()
+    it("are added, read and cleared", function()
+      local status, _, body = control("POST", "/__mock/records/usergroups",
+        {{name = "Runbook Admins"}, {name = "Runbook Users", description = "added by the spec"}})
+      assert.are.equal(201, status)
+      local added = decode(body)
+      assert.are.equal(2, #added)
+      assert.matches("^%x+$", added[1].id)
+      assert.are.equal("user_group", added[1].type)
+      local _, headers = get("/usergroups?limit=1")
+      assert.are.equal("32", headers:get("x-total-count"))
+      status, _, body = get("/usergroups/" .. added[2].id)
+      assert.are.equal(200, status)
+      assert.are.equal("added by the spec", decode(body).description)
+      _, _, body = control("GET", "/__mock/records/usergroups")
+      assert.are.equal(32, #decode(body))
+      assert.are.equal(204, (control("DELETE", "/__mock/records/usergroups/" .. added[1].id)))
+      assert.are.equal(204, (control("DELETE", "/__mock/records/usergroups")))
+      _, _, body = get("/usergroups")
+      assert.are.equal("[]", body)
+      -- by the client's resource name, and under a parent
+      status, _, body = control("POST", "/__mock/records/users", {username = "ada", email = "ada@example.com"})
+      assert.are.equal(201, status)
+      local user = decode(body)[1]
+      local _, _, ub = request(root .. "/api", "/systemusers/" .. user._id)
+      assert.are.equal("ada", decode(ub).username)
+      status = control("POST", "/__mock/records/office365s/" .. ids.office365 .. "/translationrules",
+        {builtIn = "user_city"})
+      assert.are.equal(201, status)
+      local _, h2 = get("/office365s/" .. ids.office365 .. "/translationrules")
+      assert.are.equal("7", h2:get("x-total-count"))
+      assert.are.equal(404, (control("GET", "/__mock/records/no-such-thing")))
+    end)
+  end)
+
+  describe("the OAuth token endpoint", function()
+    local function token(id, secret)
+      local basic = require("jumpcloud.mock.util").base64_encode(id .. ":" .. secret)
+      return request(root, "/oauth2/token", {method = "POST", key = false, body = "grant_type=client_credentials",
+        headers = {authorization = "Basic " .. basic, ["content-type"] = "application/x-www-form-urlencoded"}})
+    end
+
+    it("issues bearer tokens the API accepts like the key, until they expire", function()
+      local status, headers, body = token(srv.client_id, srv.client_secret)
+      assert.are.equal(200, status)
+      assert.matches("^application/json", headers:get("content-type"))
+      local t = decode(body)
+      assert.is_string(t.access_token)
+      assert.are.equal("bearer", t.token_type:lower())
+      assert.are.equal(3600, t.expires_in)
+      local bearer = {authorization = "Bearer " .. t.access_token}
+      local _
+      assert.are.equal(200, (get("/policygroups?limit=1", {key = false, headers = bearer})))
+      assert.are.equal(200, (request(root .. "/api", "/systemusers?limit=1", {key = false, headers = bearer})))
+      assert.are.equal(401, (get("/policygroups?limit=1", {key = false, headers = {authorization = "Bearer nope"}})))
+      status, _, body = control("POST", "/__mock/tokens/expire", {access_token = t.access_token})
+      assert.are.equal(200, status)
+      assert.are.equal(1, decode(body).expired)
+      assert.are.equal(401, (get("/policygroups?limit=1", {key = false, headers = bearer})))
+    end)
+
+    it("answers 401 to a bad secret and 400 to another grant", function()
+      local status, _, body = token(srv.client_id, "wrong")
+      assert.are.equal(401, status)
+      assert.are.equal("invalid_client", decode(body).error)
+      status = request(root, "/oauth2/token", {method = "POST", key = false, body = "grant_type=password"})
+      assert.are.equal(400, status)
+    end)
+  end)
+
+  describe("mock.start options", function()
+    it("refuse unknown options with a suggestion, and a seed that is not an integer", function()
+      local ok, err = pcall(mock.start, {sede = 3})
+      assert.is_false(ok)
+      assert.matches("unknown option 'sede' %(did you mean 'seed'%?%)", err)
+      ok, err = pcall(mock.start, {seed = false})
+      assert.is_false(ok)
+      assert.matches("bad option 'seed' %(integer expected, got boolean false%)", err)
+      ok, err = pcall(mock.start, {seed = 1.5})
+      assert.is_false(ok)
+      assert.matches("integer expected, got float", err)
+      ok, err = pcall(mock.start, {records = {nosuchcollection = {}}, in_process = true})
+      assert.is_false(ok)
+      assert.matches("no collection named nosuchcollection", err)
+      ok, err = pcall(mock.start, {routes = {getApiV2Usergrops = function() end}, in_process = true})
+      assert.is_false(ok)
+      assert.matches("did you mean getApiV2Usergroups", err)
+    end)
+
+    it("take a seed: the same data for the same seed, other data for another", function()
+      local function first_user(s)
+        local other <close> = mock.start{api_key = "ks", seed = s}
+        local _, _, body = request(other.root .. "/api", "/systemusers?limit=1", {key = "ks"})
+        return decode(body).results[1]
+      end
+      local a, b, c = first_user(7), first_user(7), first_user(8)
+      assert.are.same(a, b)
+      assert.are_not.equal(a._id, c._id)
+    end)
+
+    it("take records, route handlers (functions, modules, files) and faults, for a child", function()
+      local file = os.tmpname()
+      local f = assert(io.open(file, "w"))
+      f:write([[return { getApiV2Policygroups = function(req)
+        if req.query.limit == "1" then return {status = 200, body = {{id = "from-file", name = req.operation}}} end
+      end }]])
+      f:close()
+      local handlers = {
+        getApiV2UsergroupsById = function(req)
+          return {status = 200, headers = {["x-handled"] = "yes"}, body = {id = req.params.id, name = "From handler"}}
+        end,
+        getApiV2Usergroups = function(req) -- falls through, after looking at the mock's own answer
+          local res = req.default()
+          if res.status ~= 200 then return {status = 500, body = "unexpected"} end
+        end,
+      }
+      local _
+      local other <close> = mock.start{api_key = "kr", routes = handlers,
+        records = {usergroups = {{name = "Only Group"}}, users = {{username = "ada", email = "ada@example.com"}}},
+        faults = {{path = "/api/v2/usergroups", statuses = {503}, times = 1}}}
+      local function o(path) return request(other.url, path, {key = "kr"}) end
+      assert.are.equal(503, (o("/usergroups")))
+      local status, headers, body = o("/usergroups")
+      assert.are.equal(200, status)
+      assert.are.equal("1", headers:get("x-total-count"))
+      local g = decode(body)[1]
+      assert.are.equal("Only Group", g.name)
+      _, headers, body = o("/usergroups/" .. g.id)
+      assert.are.equal("yes", headers:get("x-handled"))
+      assert.are.same({id = g.id, name = "From handler"}, decode(body))
+      local _, _, ub = request(other.root .. "/api", "/systemusers", {key = "kr"})
+      assert.are.equal(1, decode(ub).totalCount)
+      assert.are.same({"ada"}, {other:records("users")[1].username})
+      -- the faults of mock.start come back after a reset
+      other:reset()
+      assert.are.equal(503, (o("/usergroups")))
+      other:stop()
+
+      local by_file <close> = mock.start{api_key = "kf", routes = file}
+      local _, _, fb = request(by_file.url, "/policygroups?limit=1", {key = "kf"})
+      assert.are.same({{id = "from-file", name = "getApiV2Policygroups"}}, decode(fb))
+      local _, _, fb2 = request(by_file.url, "/policygroups?limit=2", {key = "kf"})
+      assert.are.equal(2, #decode(fb2)) -- nil from the handler: the mock answers
+      os.remove(file)
+
+      local up = "upvalue"
+      local ok, err = pcall(mock.start, {routes = {getApiV2Usergroups = function() return {body = up} end}})
+      assert.is_false(ok)
+      assert.matches("uses the upvalue 'up'", err)
+    end)
+
+    it("run the server in this process for clients driven by its loop", function()
+      local s <close> = mock.start{api_key = "kp", in_process = true, records = {policygroups = {{name = "P"}}}}
+      assert.is_table(s.server)
+      assert.is_nil(s.pid)
+      local status, _, body = s:run(function() return request(s.url, "/policygroups", {key = "kp"}) end)
+      assert.are.equal(200, status)
+      assert.are.equal("P", decode(body)[1].name)
+      s:add_records("policygroups", {{name = "Q"}})
+      assert.are.equal(2, #s:records("policygroups"))
+      assert.are.equal(2, #decode(select(3, s:run(function()
+        return request(s.url, "/policygroups", {key = "kp"})
+      end))))
+    end)
+
+    it("prints how fast the mock starts and answers a 100-record page", function()
+      local clock = cqueues.monotime
+      local starts = {}
+      for i = 1, 3 do
+        local t0 = clock()
+        local s = mock.start{api_key = "kt"}
+        starts[i] = clock() - t0
+        s:stop()
+      end
+      table.sort(starts)
+      assert.are.equal(200, (get("/policies?limit=100"))) -- warm: the seed is built on first use
+      local times = {}
+      for i = 1, 21 do
+        local t0 = clock()
+        local status, _, body = get("/policies?limit=100&skip=100")
+        times[i] = clock() - t0
+        assert.are.equal(200, status)
+        assert.are.equal(100, #decode(body))
+      end
+      table.sort(times)
+      print(string.format("\n  mock performance: starts in %.0f ms (median of 3, a child process); answers a "
+        .. "100-record page in %.2f ms (median of 21, over HTTP)", starts[2] * 1000, times[11] * 1000))
+    end)
+  end)
+
   describe("in-process server", function()
     it("listens on an ephemeral port and steps its loop", function()
-      local s = server.new{api_key = "inproc", seed = false}
+      local s = server.new{api_key = "inproc", empty = true}
       local port = assert(s:listen())
       assert.is_true(port > 0)
       assert.are.equal("http://127.0.0.1:" .. port .. "/api/v2", s:url())

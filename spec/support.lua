@@ -23,7 +23,7 @@ end
 M.API_KEY = "jc-spec-key-7f3a9c1e5b2d4f60a8c9e1b3d5f7a9c2"
 
 function M.start_server()
-  return mock.start({ api_key = M.API_KEY, seed = true })
+  return mock.start({ api_key = M.API_KEY })
 end
 
 function M.client(srv, opts)

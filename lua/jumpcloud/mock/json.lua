@@ -17,7 +17,7 @@
 local cjson = require "cjson"
 
 local type, pairs, next, setmetatable, getmetatable = type, pairs, next, setmetatable, getmetatable
-local find, gsub, sub = string.find, string.gsub, string.sub
+local find, sub = string.find, string.sub
 
 local M = {}
 
@@ -34,7 +34,6 @@ M.array_mt = array_mt
 
 local PLACEHOLDER = "\1jcmock_empty_array\1"
 local QUOTED_PLACEHOLDER = codec.encode(PLACEHOLDER)
-local QUOTED_PATTERN = gsub(QUOTED_PLACEHOLDER, "%p", "%%%0")
 
 --- Mark a table as a JSON array.
 -- @tparam[opt] table t the sequence (a new empty one if nil)
@@ -48,43 +47,56 @@ function M.is_array(t)
   return type(t) == "table" and getmetatable(t) == array_mt
 end
 
--- Copy `v`, replacing each empty array by the placeholder; sets `state.hit`.
-local function prepare(v, state)
-  if type(v) ~= "table" then
-    return v
-  end
-  if getmetatable(v) == array_mt then
-    if v[1] == nil then
-      state.hit = true
-      return PLACEHOLDER
+-- Collect the slots holding an empty marked array: `slots` gets table, key, array triples.
+local function scan(t, slots, depth)
+  if depth > 200 then return end
+  for k, x in next, t do
+    if type(x) == "table" then
+      if x[1] == nil and getmetatable(x) == array_mt then
+        local n = #slots
+        slots[n + 1], slots[n + 2], slots[n + 3] = t, k, x
+      else
+        scan(x, slots, depth + 1)
+      end
     end
-    local out = {}
-    for i = 1, #v do
-      out[i] = prepare(v[i], state)
-    end
-    return out
   end
-  local out = {}
-  for k, x in pairs(v) do
-    out[k] = prepare(x, state)
-  end
-  return out
 end
 
 --- Encode a value as JSON text.
+-- Each empty marked array is swapped for a placeholder in place while cjson encodes (no copy of the value),
+-- then put back, even when encoding fails.
 -- @param v a Lua value (tables, strings, numbers, booleans, `null`)
 -- @treturn string JSON text
 function M.encode(v)
-  local state = {hit = false}
-  local text = codec.encode(prepare(v, state))
-  if state.hit then
-    text = gsub(text, QUOTED_PATTERN, "[]")
+  if type(v) == "table" and v[1] == nil and getmetatable(v) == array_mt then
+    return "[]"
+  end
+  local slots = {}
+  if type(v) == "table" then scan(v, slots, 0) end
+  for i = 1, #slots, 3 do slots[i][slots[i + 1]] = PLACEHOLDER end
+  local ok, text = pcall(codec.encode, v)
+  for i = 1, #slots, 3 do slots[i][slots[i + 1]] = slots[i + 2] end
+  if not ok then error(text, 2) end
+  if #slots > 0 then
+    text = M.replace(text, QUOTED_PLACEHOLDER, "[]")
   end
   -- cjson escapes every "/" as "\/"; in its output a "\/" is always that escape.
-  if find(text, "\\/", 1, true) then
-    text = gsub(text, "\\/", "/")
+  return M.replace(text, "\\/", "/")
+end
+
+--- `text` with every occurrence of `needle` replaced by `repl` (plain text, no patterns).
+function M.replace(text, needle, repl)
+  local s, e = find(text, needle, 1, true)
+  if not s then return text end
+  local parts, n, pos = {}, 0, 1
+  while s do
+    n = n + 1; parts[n] = sub(text, pos, s - 1)
+    n = n + 1; parts[n] = repl
+    pos = e + 1
+    s, e = find(text, needle, pos, true)
   end
-  return text
+  parts[n + 1] = sub(text, pos)
+  return table.concat(parts)
 end
 
 -- Replace every `[ ]` found outside string literals by the quoted placeholder.

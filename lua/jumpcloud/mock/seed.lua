@@ -1,5 +1,7 @@
---- Seed data of the mock server: deterministic, realistic, large enough that
--- every list spans several pages.
+--- The hand-written seed of the mock server: the collections the suite's specs know record by record (the 50
+-- operations of the original reference), and Directory Insights' events. Every other collection is synthesized
+-- from the model's schemas (`jumpcloud.mock.data`). Deterministic, realistic, large enough that every list
+-- spans several pages; built a group at a time, when one of its collections is first used.
 --
 -- JumpCloud objects carry 24-hex ObjectIds; Autotask and ConnectWise
 -- integrations, password manager devices and Microsoft users carry UUIDs.
@@ -11,7 +13,7 @@
 -- rules, 257 + 3 import users), 123 organisation cases, 64 password manager
 -- devices, one Autotask integration (230 companies, 7 company types,
 -- 45 contracts, 4 contract fields, 60 services, 25 mappings) and one
--- ConnectWise integration.
+-- ConnectWise integration; 240 Directory Insights events.
 -- @module jumpcloud.mock.seed
 
 local json = require "jumpcloud.mock.json"
@@ -22,33 +24,43 @@ local format = string.format
 
 local M = {}
 
--- Collection specs: the key field of each collection (false: no key), fields
--- never sent back, and the kind of id given to records created at run time.
-M.COLLECTIONS = {
-  policytemplates = {id_field = "id"},
-  policies = {id_field = "id", new_id = "objectid"},
-  policyresults = {id_field = "id"},
-  policystatuses = {id_field = "id"},
-  policygroups = {id_field = "id", new_id = "objectid"},
-  iplists = {id_field = "id", new_id = "objectid"},
-  ldapservers = {id_field = "id"},
-  logos = {id_field = "id", hidden = {"contentType"}},
-  office365s = {id_field = "id"},
-  domains = {id_field = "objectId", new_id = "objectid"},
-  translationrules = {id_field = "id", new_id = "objectid"},
-  import_users = {id_field = "id"},
-  cases = {id_field = "caseNumber"},
-  cases_metadata = {id_field = false},
-  devices = {id_field = "id"},
-  autotask = {id_field = "id", hidden = {"secret"}},
-  companies = {id_field = "id"},
-  companytypes = {id_field = "id"},
-  contracts = {id_field = "id"},
-  contract_fields = {id_field = false},
-  services = {id_field = "id"},
-  mappings = {id_field = false},
-  autotask_settings = {id_field = false},
-  connectwise = {id_field = "id", hidden = {"secret"}},
+-- The collections the seed fills, by key (see `jumpcloud.mock.classify`): the group whose builder fills them,
+-- the key field when it is not `id` (false: no key), fields never answered. A `view` is the records of
+-- another collection whose `field` equals the parent's id.
+M.collections = {
+  ["v2/policytemplates"] = {group = "policies"},
+  ["v2/policies"] = {group = "policies"},
+  ["v2/policyresults"] = {group = "policies"},
+  ["seed/policystatuses"] = {group = "policies"},
+  ["v2/policies/{}/policyresults"] = {view = "v2/policyresults", field = "policyID"},
+  ["v2/policies/{}/policystatuses"] = {view = "seed/policystatuses", field = "policyID"},
+  ["v2/systems/{}/policystatuses"] = {view = "seed/policystatuses", field = "systemID"},
+  ["v2/policygroups"] = {group = "groups"},
+  ["v2/iplists"] = {group = "iplists"},
+  ["v2/ldapservers"] = {group = "directories"},
+  ["v2/logos"] = {group = "directories"},
+  ["v2/office365s"] = {group = "directories"},
+  ["seed/domains"] = {group = "directories", id_field = "objectId"},
+  ["v2/office365s/{}/domains"] = {view = "seed/domains", field = "resourceObjectId"},
+  ["v2/office365s/{}/translationrules"] = {group = "directories"},
+  ["v2/office365s/{}/import/users"] = {group = "directories"},
+  ["v2/organizations/cases"] = {group = "cases", id_field = "caseNumber"},
+  ["v2/passwordmanager/devices"] = {group = "devices"},
+  ["v2/integrations/autotask"] = {group = "providers", hidden = {"secret"}},
+  ["v2/integrations/autotask/{}/companies"] = {group = "providers"},
+  ["v2/integrations/autotask/{}/companytypes"] = {group = "providers"},
+  ["v2/integrations/autotask/{}/contracts"] = {group = "providers"},
+  ["v2/integrations/autotask/{}/contracts/fields"] = {group = "providers", id_field = false},
+  ["v2/integrations/autotask/{}/contracts/services"] = {group = "providers"},
+  ["v2/integrations/autotask/{}/mappings"] = {group = "providers", id_field = false},
+  ["v2/integrations/connectwise"] = {group = "providers", hidden = {"secret"}},
+  ["insights/events"] = {group = "events"},
+}
+
+--- The singletons the seed sets, by key.
+M.singletons = {
+  ["v2/cases/metadata"] = {group = "cases"},
+  ["v2/integrations/autotask/{}/settings"] = {group = "providers"},
 }
 
 -- ObjectId kinds
@@ -64,7 +76,7 @@ M.counts = {
   small_policy_results = 3, systems = 150, policygroups = 37, iplists = 12, ldapservers = 3,
   logos = 3, domains = 14, domains_second = 2, translationrules = 6, import_users = 257,
   import_users_second = 3, cases = 123, devices = 64, companies = 230, companytypes = 7,
-  contracts = 45, contract_fields = 4, services = 60, mappings = 25,
+  contracts = 45, contract_fields = 4, services = 60, mappings = 25, events = 240,
 }
 local C = M.counts
 C.policyresults = C.big_policy_results + C.small_policies * C.small_policy_results
@@ -178,7 +190,7 @@ local function os_restrictions(family, i)
 end
 
 local function build_templates(db)
-  local coll = db:coll("policytemplates")
+  local coll = db:coll("v2/policytemplates")
   local n = 0
   for f, fam in ipairs(OS_FAMILIES) do
     for b, base in ipairs(TEMPLATE_BASES) do
@@ -231,8 +243,8 @@ end
 M.template_summary = template_summary
 
 local function build_policies(db)
-  local templates = db:coll("policytemplates"):all()
-  local coll = db:coll("policies")
+  local templates = db:coll("v2/policytemplates"):all()
+  local coll = db:coll("v2/policies")
   for i = 1, C.policies do
     local t = templates[(i * 7 - 1) % #templates + 1]
     local values = array()
@@ -268,7 +280,7 @@ local function result(n, policy_id, system_n, t, ok)
 end
 
 local function build_results(db)
-  local results = db:coll("policyresults")
+  local results = db:coll("v2/policyresults")
   local rand = util.prng(42)
   local n = 0
   for k = 1, C.big_policy_results do
@@ -293,14 +305,14 @@ local function build_results(db)
       latest[key] = r
     end
   end
-  local statuses = db:coll("policystatuses")
+  local statuses = db:coll("seed/policystatuses")
   for _, key in ipairs(order) do
     statuses:insert(json.copy(latest[key]))
   end
 end
 
 local function build_groups(db)
-  local coll = db:coll("policygroups")
+  local coll = db:coll("v2/policygroups")
   for i = 1, C.policygroups do
     local dept = pick(DEPARTMENTS, i)
     coll:insert{
@@ -315,7 +327,7 @@ local function build_groups(db)
 end
 
 local function build_iplists(db)
-  local coll = db:coll("iplists")
+  local coll = db:coll("v2/iplists")
   for i = 1, C.iplists do
     local ips = array()
     for k = 1, i % 4 + 1 do
@@ -335,22 +347,22 @@ local function build_iplists(db)
 end
 
 local function build_directories(db)
-  local ldap = db:coll("ldapservers")
+  local ldap = db:coll("v2/ldapservers")
   for i = 1, C.ldapservers do
     ldap:insert{id = oid(K.ldap, i), name = format("JumpCloud LDAP %d", i),
       userLockoutAction = i % 2 == 1 and "disable" or "remove",
       userPasswordExpirationAction = i % 2 == 1 and "disable" or "remove"}
   end
-  local logos = db:coll("logos")
+  local logos = db:coll("v2/logos")
   for i = 1, C.logos do
     logos:insert{id = oid(K.logo, i), contentType = "image/png"}
   end
-  local o365 = db:coll("office365s")
+  local o365 = db:coll("v2/office365s")
   for i = 1, 2 do
     local id = oid(K.o365, i)
     o365:insert{id = id, name = i == 1 and "Contoso M365" or "Fabrikam M365", groupsEnabled = i == 1,
       userLockoutAction = "suspend", userPasswordExpirationAction = i == 1 and "maintain" or "suspend"}
-    local domains = db:coll("domains")
+    local domains = db:coll("seed/domains")
     local nd = i == 1 and C.domains or C.domains_second
     local base = i == 1 and 0 or 100
     for k = 1, nd do
@@ -359,7 +371,7 @@ local function build_directories(db)
           or format("%s%02d.%s.com", pick({"mail", "corp", "eu", "us", "dev", "lab"}, k), k,
             i == 1 and "contoso" or "fabrikam")}
     end
-    local users = db:coll("import_users", id)
+    local users = db:coll("v2/office365s/{}/import/users", id)
     local nu = i == 1 and C.import_users or C.import_users_second
     for k = 1, nu do
       local first, last = pick(FIRST, k), pick(LAST, k * 7 + i)
@@ -368,14 +380,14 @@ local function build_directories(db)
           i == 1 and "contoso" or "fabrikam")}
     end
   end
-  local rules = db:coll("translationrules", M.ids.office365)
+  local rules = db:coll("v2/office365s/{}/translationrules", M.ids.office365)
   for k = 1, C.translationrules do
     rules:insert{id = oid(K.rule, k), builtIn = BUILTINS[k], direction = "export"}
   end
 end
 
 local function build_cases(db)
-  local cases = db:coll("cases")
+  local cases = db:coll("v2/organizations/cases")
   for i = 1, C.cases do
     local first, last = pick(FIRST, i * 5), pick(LAST, i * 3)
     cases:insert{
@@ -389,7 +401,7 @@ local function build_cases(db)
       status = pick(CASE_STATUSES, i),
     }
   end
-  db:coll("cases_metadata"):insert{results = {
+  db:set_singleton("v2/cases/metadata", nil, {results = {
     caseSubmissionProductTypes = array{"Directory", "Device Management", "SSO", "MDM", "Billing"},
     caseTypes = array{"Question", "Problem", "Feature Request"},
     os = array{"Windows", "macOS", "Linux", "iOS", "Android"},
@@ -398,11 +410,11 @@ local function build_cases(db)
     products = array{"User Management", "Policies", "RADIUS", "LDAP", "Password Manager"},
     severities = array{"Low", "Medium", "High", "Critical"},
     statuses = array(CASE_STATUSES),
-  }}
+  }})
 end
 
 local function build_devices(db)
-  local devices = db:coll("devices")
+  local devices = db:coll("v2/passwordmanager/devices")
   for i = 1, C.devices do
     local t = BASE_TIME + i * 3600
     devices:insert{
@@ -420,23 +432,23 @@ end
 
 local function build_providers(db)
   local at = M.ids.autotask_uuid
-  db:coll("autotask"):insert{id = at, username = "api-user@acme-msp.example", isMspAuthConfigured = true,
+  db:coll("v2/integrations/autotask"):insert{id = at, username = "api-user@acme-msp.example", isMspAuthConfigured = true,
     secret = "mock-autotask-secret"}
-  local companies = db:coll("companies", at)
+  local companies = db:coll("v2/integrations/autotask/{}/companies", at)
   for i = 1, C.companies do
     companies:insert{id = tostring(1000 + i),
       name = format("%s %s %03d", pick(COMPANY_WORDS, i), pick(COMPANY_SUFFIX, i * 5), i)}
   end
-  local types = db:coll("companytypes", at)
+  local types = db:coll("v2/integrations/autotask/{}/companytypes", at)
   for i, name in ipairs({"Customer", "Lead", "Prospect", "Dead", "Cancellation", "Vendor", "Partner"}) do
     types:insert{id = i, name = name}
   end
-  local contracts = db:coll("contracts", at)
+  local contracts = db:coll("v2/integrations/autotask/{}/contracts", at)
   for i = 1, C.contracts do
     contracts:insert{id = tostring(5000 + i), name = format("Managed Services %03d", i),
       companyId = tostring(1000 + (i * 3 - 1) % C.companies + 1)}
   end
-  local fields = db:coll("contract_fields", at)
+  local fields = db:coll("v2/integrations/autotask/{}/contracts/fields", at)
   local field_defs = {
     {"contractType", {{"Time and Materials", "1"}, {"Fixed Price", "3"}, {"Recurring Service", "7"}}},
     {"status", {{"Active", "1"}, {"Inactive", "0"}}},
@@ -450,12 +462,12 @@ local function build_providers(db)
     end
     fields:insert{name = def[1], values = values}
   end
-  local services = db:coll("services", at)
+  local services = db:coll("v2/integrations/autotask/{}/contracts/services", at)
   for i = 1, C.services do
     services:insert{id = tostring(7000 + i), name = format("JumpCloud Seat %02d", i),
       contractId = tostring(5000 + (i - 1) % C.contracts + 1)}
   end
-  local mappings = db:coll("mappings", at)
+  local mappings = db:coll("v2/integrations/autotask/{}/mappings", at)
   for i = 1, C.mappings do
     local company = companies:all()[i]
     local contract = contracts:all()[i]
@@ -469,25 +481,66 @@ local function build_providers(db)
       lastSyncStatus = i % 6 == 0 and "failed" or "success",
     }
   end
-  db:coll("autotask_settings", at):insert{automaticTicketing = false, companyTypeIds = array{1, 3}}
-  db:coll("connectwise"):insert{id = M.ids.connectwise_uuid, username = "cw-api@acme-msp.example",
+  db:set_singleton("v2/integrations/autotask/{}/settings", at, {automaticTicketing = false,
+    companyTypeIds = array{1, 3}})
+  db:coll("v2/integrations/connectwise"):insert{id = M.ids.connectwise_uuid, username = "cw-api@acme-msp.example",
     companyId = "acmemsp", secret = "mock-connectwise-secret"}
 end
 
---- Fill `db` with the seed data.
--- @param db a database from `store.new_db(seed.COLLECTIONS)`
-function M.fill(db)
-  build_templates(db)
-  build_policies(db)
-  build_results(db)
-  build_groups(db)
-  build_iplists(db)
-  build_directories(db)
-  build_cases(db)
-  build_devices(db)
-  build_providers(db)
-  return db
+local EVENT_KINDS = {
+  {"directory", "user_create", "user"}, {"directory", "user_update", "user"}, {"sso", "sso_auth", "application"},
+  {"systems", "login_attempt", "system"}, {"directory", "admin_login_attempt", "admin"},
+  {"ldap", "ldap_bind", "user"}, {"radius", "radius_auth", "radius_server"}, {"mdm", "mdm_command", "system"},
+  {"directory", "group_update", "user_group"}, {"password_manager", "item_shared", "user"},
+}
+local EVENT_CLIENTS = {"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Safari/605.1.15",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0 Safari/537.36", "jumpcloud-agent/1.160.0",
+  "python-requests/2.31.0"}
+
+-- Directory Insights events, oldest first, one every 30 minutes from BASE_TIME.
+local function build_events(db)
+  local events = db:coll("insights/events")
+  for i = 1, C.events do
+    local kind = pick(EVENT_KINDS, i * 7)
+    local first, last = pick(FIRST, i * 3), pick(LAST, i * 5)
+    local username = (first:sub(1, 1) .. last):lower():gsub("[^%w]", "")
+    events:insert{
+      id = format("%08x%016x", BASE_TIME + i * 1800, 0xe000000000000000 + i),
+      service = kind[1],
+      event_type = kind[2],
+      timestamp = iso(BASE_TIME + i * 1800),
+      success = i % 9 ~= 0,
+      client_ip = format("203.0.113.%d", i % 250 + 1),
+      organization = M.ids.organization,
+      initiated_by = {id = oid(K.device_user, i % 40 + 1), type = kind[3] == "admin" and "admin" or "user",
+        username = username, email = format("%s.%s@example.com", first:lower(), last:lower():gsub("[^%w]", ""))},
+      resource = {id = oid(K.device_user, 1000 + i % 60), type = kind[3] == "admin" and "user" or kind[3],
+        name = format("%s %s", first, last)},
+      geoip = {country_code = pick({"US", "DE", "GB", "IN", "CA"}, i), timezone = "America/Denver",
+        region_name = "Colorado"},
+      useragent = {name = pick({"Safari", "Chrome", "Agent", "Python Requests"}, i),
+        os = pick({"Mac OS X", "Windows", "Linux", "Linux"}, i), raw_user_agent = pick(EVENT_CLIENTS, i)},
+      mfa = i % 3 == 0,
+    }
+  end
 end
+
+--- The builders of the seed's groups of collections; a group is built when one of its collections is first
+-- used. Each takes the database (`db:coll(key, parent)`, `db:set_singleton(key, parent, record)`).
+M.groups = {
+  policies = function(db)
+    build_templates(db)
+    build_policies(db)
+    build_results(db)
+  end,
+  groups = build_groups,
+  iplists = build_iplists,
+  directories = build_directories,
+  cases = build_cases,
+  devices = build_devices,
+  providers = build_providers,
+  events = build_events,
+}
 
 --- The seed ids and counts, as answered by `GET /__mock/ids`.
 function M.describe()

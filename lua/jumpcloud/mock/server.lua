@@ -1,24 +1,24 @@
---- The mock JumpCloud API v2 server: a real HTTP/1.1 server on loopback built on
--- lua-http and cqueues, with its state in memory.
+--- The mock JumpCloud server: a real HTTP/1.1 server on loopback built on lua-http and cqueues, with its state
+-- in memory.
 --
 -- Layout of what it answers:
 --
--- * `/api/v2/...`: the 50 operations of the reference (see `jumpcloud.mock.routes`),
---   all behind the `x-api-key` header (401 `{"message":"Unauthorized"}` otherwise).
--- * `/api/v2/__test/...` (key required): `echo`, `bytes`, `reply`, `json`, for the
---   transport specs of the C core.
--- * `/__mock/...` (no key): `stats`, `requests`, `reset`, `ids`, `faults`.
+-- * `/api/...` (v1), `/api/v2/...` (v2), `/insights/directory/v1/...` (Directory Insights): every operation of the
+--   model (`jumpcloud.mock.api`), behind the `x-api-key` header or an OAuth bearer token (401
+--   `{"message":"Unauthorized"}` otherwise).
+-- * `/api/v2/__test/...` (key required): `echo`, `bytes`, `reply`, `json`, for the transport specs of the C core
+--   (`jumpcloud.mock.test_routes`).
+-- * `/oauth2/token`: the service accounts' token endpoint (`jumpcloud.mock.oauth`).
+-- * `/__mock/...` (no key): the control routes (`jumpcloud.mock.control`).
 --
--- `stats.connections` counts the TCP connections that carried at least one
--- request outside `/__mock/` (since the last reset), so a test reading the stats
--- over a connection of its own still sees its keep-alive connection as exactly
--- one; `connections_accepted` counts every accepted TCP connection.
--- `stats.requests` and the request log likewise leave out `/__mock/` requests.
--- `POST /__mock/reset` zeroes the counters but not the connection ids, which
--- stay unique for the life of the server.
+-- `stats.connections` counts the TCP connections that carried at least one request outside `/__mock/` (since the
+-- last reset), so a test reading the stats over a connection of its own still sees its keep-alive connection as
+-- exactly one; `connections_accepted` counts every accepted TCP connection. `stats.requests` and the request log
+-- likewise leave out `/__mock/` requests. `POST /__mock/reset` zeroes the counters but not the connection ids,
+-- which stay unique for the life of the server.
 --
--- Fault rules (`POST /__mock/faults`) are described in `jumpcloud.mock.faults`;
--- they apply to every request outside `/__mock/`, before the key is checked.
+-- Fault rules (`POST /__mock/faults`) are described in `jumpcloud.mock.faults`; they apply to every request
+-- outside `/__mock/`, before the key is checked.
 -- @module jumpcloud.mock.server
 -- @usage
 -- local server = require "jumpcloud.mock.server"
@@ -50,64 +50,118 @@ local http_headers = require "http.headers"
 
 local json = require "jumpcloud.mock.json"
 local util = require "jumpcloud.mock.util"
-local store = require "jumpcloud.mock.store"
-local seed = require "jumpcloud.mock.seed"
-local routes = require "jumpcloud.mock.routes"
 local faults = require "jumpcloud.mock.faults"
-local binary = require "jumpcloud.mock.binary"
+local respond = require "jumpcloud.mock.respond"
+local api = require "jumpcloud.mock.api"
+local control = require "jumpcloud.mock.control"
+local test_routes = require "jumpcloud.mock.test_routes"
+local oauth = require "jumpcloud.mock.oauth"
 
-local type, pairs, tostring, tonumber, pcall = type, pairs, tostring, tonumber, pcall
+local type, pairs, ipairs, tostring, pcall = type, pairs, ipairs, tostring, pcall
 local sub, find, match, format = string.sub, string.find, string.match, string.format
 
+local router = require "jumpcloud.mock.router"
+
+local CONTROL_PREFIX = control.PREFIX
 local API_PREFIX = "/api/v2"
-local TEST_PREFIX = "/api/v2/__test/"
-local CONTROL_PREFIX = "/__mock/"
 local LOG_SIZE = 1000
-local MAX_BYTES = 64 * 1024 * 1024
 
 local Server = {}
 Server.__index = Server
 
 --- Create a server (not yet bound).
--- @tparam table opts `api_key` (default "test-key"), `host` (default "127.0.0.1"),
---   `port` (default 0: ephemeral), `seed` (default true), `log` (a function
---   receiving diagnostic lines; default none), `tls_cert` and `tls_key` (paths of a
---   PEM certificate and its PEM private key: serve HTTPS only, HTTP/1.1, with them;
---   both or neither)
+-- @tparam table opts `api_key` (default "test-key"), `host` (default "127.0.0.1"), `port` (default 0:
+--   ephemeral), `seed` (integer: the synthesized data's seed, default 1), `empty` (true: no seed data, no
+--   synthesized records), `records` ({[collection name] = {record, ...}}: what those collections hold at start),
+--   `handlers` ({[operation id] = function(req)}: answers of your own, see `jumpcloud.mock.api`), `faults` (fault
+--   rules added at start and after each reset), `client_id`, `client_secret`, `token_ttl` (the OAuth client and its
+--   tokens' lifetime in seconds), `log` (a function receiving diagnostic lines), `tls_cert` and `tls_key` (paths of
+--   a PEM certificate and its private key: serve HTTPS only, HTTP/1.1; both or neither)
 -- @treturn Server
+-- @raise on a record of an unknown collection, a handler of an unknown operation or a bad fault rule
 function M.new(opts)
   opts = opts or {}
+  local handlers = {}
+  for name, fn in pairs(opts.handlers or {}) do
+    local id, err = api.operation_id(name)
+    if not id then error("jumpcloud.mock: routes: " .. err, 2) end
+    handlers[id] = fn
+  end
   local self = setmetatable({
     api_key = opts.api_key or "test-key",
     host = opts.host or "127.0.0.1",
     port = opts.port or 0,
-    seeded = opts.seed ~= false,
     logf = opts.log,
     tls_cert = opts.tls_cert,
     tls_key = opts.tls_key,
     cq = cqueues.new(),
     faults = faults.new(),
+    start_faults = opts.faults or {},
+    app = api.new{ seed = opts.seed, empty = opts.empty, handlers = handlers },
+    tokens = oauth.new{ client_id = opts.client_id, client_secret = opts.client_secret, ttl = opts.token_ttl },
     conn_ids = setmetatable({}, {__mode = "k"}),   -- socket -> connection id
     conn_counted = setmetatable({}, {__mode = "k"}), -- socket -> generation it was counted in
     generation = 1,
     next_conn_id = 0,
     stopped = false,
   }, Server)
+  for name, list in pairs(opts.records or {}) do
+    local key, parent = self.app.data:resolve_name(name)
+    if not key then error("jumpcloud.mock: records: " .. parent, 2) end
+    if type(list) ~= "table" then error("jumpcloud.mock: records." .. name .. " must be a list of records", 2) end
+    self.app.data:set_start_records(key, parent, list)
+  end
+  for i, rule in ipairs(self.start_faults) do
+    local ok, err = self.faults:add(rule)
+    if not ok then error("jumpcloud.mock: faults[" .. i .. "]: " .. tostring(err), 2) end
+  end
   self:reset()
   return self
 end
 
---- Clear the request log, counters and faults, and reseed the data.
+--- Clear the request log, counters and faults, and bring the data back to the start.
 function Server:reset()
-  self.db = store.new_db(seed.COLLECTIONS)
-  if self.seeded then
-    seed.fill(self.db)
-  end
+  self.app:reset()
   self.stats = {connections = 0, connections_accepted = 0, requests = 0, control_requests = 0}
   self.log = {}
   self.log_next = 1
   self.generation = (self.generation or 0) + 1
   self.faults:clear()
+  for _, rule in ipairs(self.start_faults) do self.faults:add(rule) end
+end
+
+--- The request log, oldest first.
+function Server:request_log()
+  local out = json.array()
+  local n = #self.log
+  for i = 0, n - 1 do
+    local idx = (self.log_next - n + i - 1) % LOG_SIZE + 1
+    if n < LOG_SIZE then idx = i + 1 end
+    out[#out + 1] = self.log[idx]
+  end
+  return out
+end
+
+--- The records of a collection (direct access, in the server's process): a list of the stored records. Treat
+-- them as read-only: a write stores a new table (`add_records`, or the HTTP routes).
+function Server:records(name)
+  local key, parent = self.app.data:resolve_name(name)
+  if not key then error("jumpcloud.mock: " .. parent, 2) end
+  return self.app.data:source(key, parent):all()
+end
+
+--- Adds records to a collection (direct access); returns them completed (ids, required fields).
+function Server:add_records(name, list)
+  local data = self.app.data
+  local key, parent = data:resolve_name(name)
+  if not key then error("jumpcloud.mock: " .. parent, 2) end
+  local src, spec = data:source(key, parent), data:spec(key)
+  local out = {}
+  for i, r in ipairs(list) do
+    out[i] = data:complete(spec, json.copy(r), i)
+    src:insert(out[i])
+  end
+  return out
 end
 
 local function log(self, ...)
@@ -221,6 +275,12 @@ function Server:url()
   local host = self.host
   if find(host, ":", 1, true) then host = "[" .. host .. "]" end
   return format("%s://%s:%d%s", self:scheme(), host, self.bound_port, API_PREFIX)
+end
+
+--- The server's root URL, e.g. `http://127.0.0.1:PORT` (the v1 API is below `/api`, Directory Insights below
+-- `/insights/directory/v1`, the token endpoint at `/oauth2/token`).
+function Server:root()
+  return (self:url():gsub(API_PREFIX .. "$", ""))
 end
 
 --- Run the event loop once.
@@ -382,153 +442,6 @@ local function write_response(stream, res, rule, method)
 end
 
 ------------------------------------------------------------------------------
--- Test routes (/api/v2/__test/...)
-------------------------------------------------------------------------------
-
-local test_routes = {}
-
-function test_routes.echo(_, req, conn_id)
-  local status = 200
-  local want = req.headers["x-echo-status"]
-  if want then
-    local n = tonumber(want)
-    if n and n >= 200 and n <= 599 and n % 1 == 0 then
-      status = math.tointeger(n)
-    end
-  end
-  local args = {}
-  for name, values in pairs(req.args) do
-    args[name] = json.array(values)
-  end
-  return routes.json_response(status, {
-    method = req.method, path = req.path, query = req.query, args = args,
-    headers = req.headers, body = req.body, connection_id = conn_id,
-  })
-end
-
-function test_routes.bytes(_, req)
-  local n, err = store.int_param(req.args, "n", 1024)
-  if not n then
-    return routes.error("plain", 400, err)
-  end
-  if n > MAX_BYTES then
-    return routes.error("plain", 400, "Bad Request: n exceeds " .. MAX_BYTES)
-  end
-  return {status = 200, headers = {["content-type"] = "application/octet-stream"}, body = binary.byte_ramp(n)}
-end
-
-function test_routes.reply(_, req)
-  local spec, err = json.decode(req.body)
-  if type(spec) ~= "table" then
-    return routes.error("plain", 400, "Bad Request: reply needs a JSON object body: " .. tostring(err))
-  end
-  local status = spec.status == nil and 200 or tonumber(spec.status)
-  if not status or status % 1 ~= 0 or status < 200 or status > 599 then
-    return routes.error("plain", 400, "Bad Request: reply status must be an integer from 200 to 599")
-  end
-  local headers = {}
-  if type(spec.headers) == "table" then
-    for k, v in pairs(spec.headers) do
-      local name = tostring(k):lower()
-      if name ~= "content-length" and name ~= "transfer-encoding" and name ~= "connection" then
-        headers[name] = tostring(v)
-      end
-    end
-  end
-  local body = ""
-  if type(spec.body_base64) == "string" then
-    local bytes, derr = util.base64_decode(spec.body_base64)
-    if not bytes then
-      return routes.error("plain", 400, "Bad Request: body_base64: " .. derr)
-    end
-    body = bytes
-  elseif type(spec.body) == "string" then
-    body = spec.body
-  elseif spec.body ~= nil and spec.body ~= json.null then
-    body = json.encode(spec.body)
-  end
-  return {status = math.tointeger(status), headers = headers, body = body}
-end
-
-function test_routes.json(_, req)
-  local n, err = store.int_param(req.args, "items", 10)
-  if not n then
-    return routes.error("plain", 400, err)
-  end
-  if n > 1000000 then
-    return routes.error("plain", 400, "Bad Request: items exceeds 1000000")
-  end
-  local items = json.array()
-  for i = 1, n do
-    items[i] = {id = i, name = "item " .. i, ratio = i + 0.5, ok = true, note = json.null}
-  end
-  return routes.json_response(200, items)
-end
-
-local function test_route(self, req, conn_id)
-  local rest = sub(req.path, #TEST_PREFIX + 1)
-  local name = match(rest, "^([^/]*)")
-  if name == "echo" then
-    return test_routes.echo(self, req, conn_id)
-  end
-  local fn = test_routes[name]
-  if fn and rest == name then
-    if name == "reply" and req.method ~= "POST" then
-      return routes.error("plain", 405, "Method Not Allowed: use POST")
-    end
-    if (name == "bytes" or name == "json") and req.method ~= "GET" then
-      return routes.error("plain", 405, "Method Not Allowed: use GET")
-    end
-    return fn(self, req, conn_id)
-  end
-  return routes.error("message", 404, "Not Found: no test route " .. req.path)
-end
-
-------------------------------------------------------------------------------
--- Control routes (/__mock/...)
-------------------------------------------------------------------------------
-
-function Server:control(req)
-  local name = sub(req.path, #CONTROL_PREFIX + 1)
-  local m = req.method
-  if name == "stats" and m == "GET" then
-    return routes.json_response(200, self.stats)
-  elseif name == "requests" and m == "GET" then
-    local out = json.array()
-    local n = #self.log
-    for i = 0, n - 1 do
-      local idx = (self.log_next - n + i - 1) % LOG_SIZE + 1
-      if n < LOG_SIZE then idx = i + 1 end
-      out[#out + 1] = self.log[idx]
-    end
-    return routes.json_response(200, out)
-  elseif name == "reset" and m == "POST" then
-    self:reset()
-    return routes.json_response(200, {reset = true})
-  elseif name == "ids" and m == "GET" then
-    return routes.json_response(200, seed.describe())
-  elseif name == "faults" then
-    if m == "POST" then
-      local spec, err = json.decode(req.body)
-      local rule
-      if spec then
-        rule, err = self.faults:add(spec)
-      end
-      if not rule then
-        return routes.error("plain", 400, "Bad Request: " .. tostring(err))
-      end
-      return routes.json_response(201, {id = rule.id})
-    elseif m == "DELETE" then
-      self.faults:clear()
-      return {status = 204, headers = {}, body = ""}
-    elseif m == "GET" then
-      return routes.json_response(200, json.array(self.faults:describe()))
-    end
-  end
-  return routes.error("plain", 404, "Not Found: no control route " .. m .. " " .. req.path)
-end
-
-------------------------------------------------------------------------------
 -- The pipeline
 ------------------------------------------------------------------------------
 
@@ -537,40 +450,41 @@ local function record(self, req, conn_id)
     body = req.body, connection_id = conn_id}
   self.log[self.log_next] = entry
   self.log_next = self.log_next % LOG_SIZE + 1
+  return entry
 end
 
-local function split_segments(path)
-  local segs = {}
-  for seg in (path .. "/"):gmatch("([^/]*)/") do
-    segs[#segs + 1] = util.unescape_path(seg)
-  end
-  return segs
+-- Whether the request carries the API key or a valid bearer token.
+local function authorized(self, req)
+  if req.headers["x-api-key"] == self.api_key then return true end
+  local token = match(req.headers["authorization"] or "", "^[Bb]earer%s+(%S+)$")
+  return token ~= nil and self.tokens:valid(token)
 end
 
+--- Answers a request outside /__mock/.
 function Server:api(req, conn_id)
   local path = req.path
-  if path ~= API_PREFIX and sub(path, 1, #API_PREFIX + 1) ~= API_PREFIX .. "/" then
-    return routes.error("message", 404, "Not Found: " .. path)
+  if path == oauth.PATH then
+    return self.tokens:token(req)
   end
-  if req.headers["x-api-key"] ~= self.api_key then
-    return routes.json_response(401, {message = "Unauthorized"})
+  if not router.api_of(path) then
+    return respond.error("message", 404, "Not Found: " .. path)
   end
-  if sub(path, 1, #TEST_PREFIX) == TEST_PREFIX then
-    return test_route(self, req, conn_id)
+  if not authorized(self, req) then
+    return respond.json(401, {message = "Unauthorized"})
   end
-  local rest = sub(path, #API_PREFIX + 2)
-  if sub(rest, -1) == "/" then rest = sub(rest, 1, -2) end -- tolerate one trailing slash
-  req.segments = rest == "" and {} or split_segments(rest)
+  if test_routes.is_test(path) then
+    return test_routes.handle(req, conn_id)
+  end
   req.origin = self:scheme() .. "://" .. (req.headers.host or (self.host .. ":" .. tostring(self.bound_port)))
-  return routes.dispatch(self.db, req)
+  return self.app:dispatch(req)
 end
 
 local function fault_response(rule, status)
   if rule.body then
     return {status = status, headers = {["content-type"] = "application/json; charset=utf-8"}, body = rule.body}
   end
-  local reason = routes.REASONS[status] or "Error"
-  return routes.json_response(status, {message = reason, error = reason})
+  local reason = respond.REASONS[status] or "Error"
+  return respond.json(status, {message = reason, error = reason})
 end
 
 --- Answer one HTTP request (lua-http's onstream callback).
@@ -582,11 +496,17 @@ function Server:handle(stream)
   end
   local socket = stream.connection.socket
   local conn_id = socket and self.conn_ids[socket] or 0
-  local control = sub(req.path, 1, #CONTROL_PREFIX) == CONTROL_PREFIX
-  local res, rule
-  if control then
+  local is_control = sub(req.path, 1, #CONTROL_PREFIX) == CONTROL_PREFIX
+  local res, rule, entry
+  if is_control then
     self.stats.control_requests = self.stats.control_requests + 1
-    res = self:control(req)
+    local ok, r = pcall(control.handle, self, req)
+    if ok then
+      res = r
+    else
+      log(self, "mock: control error: %s", tostring(r))
+      res = respond.error("plain", 500, "Internal Server Error: " .. tostring(r))
+    end
   else
     local stats = self.stats
     stats.requests = stats.requests + 1
@@ -594,7 +514,7 @@ function Server:handle(stream)
       self.conn_counted[socket] = self.generation
       stats.connections = stats.connections + 1
     end
-    record(self, req, conn_id)
+    entry = record(self, req, conn_id)
     local status
     rule, status = self.faults:take(req.method, req.path)
     if rule then
@@ -621,13 +541,17 @@ function Server:handle(stream)
         res = r
       else
         log(self, "mock: handler error: %s", tostring(r))
-        res = routes.error("message", 500, "Internal Server Error: " .. tostring(r))
+        res = respond.error("message", 500, "Internal Server Error: " .. tostring(r))
       end
     end
     if rule then
       for k, v in pairs(rule.headers) do
         res.headers[k] = v
       end
+    end
+    if res.route then
+      entry.operation = res.route.id
+      res.route = nil
     end
   end
   write_response(stream, res, rule, req.method)

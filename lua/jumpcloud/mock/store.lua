@@ -49,6 +49,11 @@ function M.collection(name, id_field)
   return setmetatable({name = name, id_field = id_field, records = {}, index = {}}, Collection)
 end
 
+--- Remove every record.
+function Collection:clear()
+  self.records, self.index = {}, {}
+end
+
 --- The live array of records, in insertion order.
 function Collection:all()
   return self.records
@@ -102,6 +107,21 @@ function Collection:remove(id)
     end
   end
   return rec
+end
+
+--- Put `new` in the place of the record `old` (by identity; for keyless collections too).
+function Collection:swap(old, new)
+  for i, r in ipairs(self.records) do
+    if r == old then
+      self.records[i] = new
+      if self.id_field then
+        self.index[old[self.id_field]] = nil
+        self.index[new[self.id_field]] = new
+      end
+      return new
+    end
+  end
+  return self:insert(new)
 end
 
 --- Remove a record by identity (for keyless collections).
@@ -188,7 +208,7 @@ end
 local function comma_list(values)
   local out = {}
   for _, v in ipairs(values or {}) do
-    for item in v:gmatch("[^,]+") do
+    for item in v:gmatch("[^,%s]+") do
       item = match(item, "^%s*(.-)%s*$")
       if item ~= "" and item ~= "[]" then
         out[#out + 1] = item
@@ -452,45 +472,62 @@ function M.int_param(args, name, default)
   return tonumber(s)
 end
 
---- Read `limit` and `skip` the way JumpCloud checks them.
--- `limit=0` counts as "not given" (the default, 10).
+--- Read the page size and position (`limit` and `skip` unless named otherwise) the way JumpCloud checks them.
+-- A size of 0 counts as "not given" (the default, 10).
+-- @tparam table args decoded query
+-- @tparam[opt=100] integer max_limit
+-- @tparam[opt="limit"] string size the page size parameter
+-- @tparam[opt="skip"] string position the position parameter
 -- @return limit, skip; or nil and the 400 message
-function M.paging(args, max_limit)
+function M.paging(args, max_limit, size, position)
   max_limit = max_limit or M.MAX_LIMIT
-  local limit, err = M.int_param(args, "limit", M.DEFAULT_LIMIT)
+  size, position = size or "limit", position or "skip"
+  local limit, err = M.int_param(args, size, M.DEFAULT_LIMIT)
   if not limit then return nil, err end
   if limit > max_limit then
-    return nil, "Bad Request: request parameter \"limit\" exceeds maximum value of " .. max_limit
+    return nil, "Bad Request: request parameter \"" .. size .. "\" exceeds maximum value of " .. max_limit
   end
   if limit == 0 then limit = M.DEFAULT_LIMIT end
   local skip
-  skip, err = M.int_param(args, "skip", 0)
+  skip, err = M.int_param(args, position, 0)
   if not skip then return nil, err end
   return limit, skip
 end
 
---- Run a whole list query over `records`.
+--- Filter and sort `records` as the query asks.
 -- @tparam table records
 -- @tparam table args decoded query (name -> values)
--- @tparam table opts `{id_field=, paged=true|false, filter=true|false, sort=true|false}`
--- @return `{items=, total=, skip=, limit=}` or nil and a "Bad Request: ..." message
-function M.query(records, args, opts)
-  opts = opts or {}
+-- @tparam table opts `{id_field=, filter=true|false, sort=true|false}`
+-- @return the matching records in order, or nil and a "Bad Request: ..." message
+function M.select(records, args, opts)
   local id_field = opts.id_field
-  local limit, skip = M.DEFAULT_LIMIT, 0
-  if opts.paged ~= false then
-    limit, skip = M.paging(args, opts.max_limit)
-    if not limit then return nil, skip end
-  end
   local list = records
-  if opts.filter ~= false then
+  if opts.filter ~= false and args.filter then
     local clauses, err = M.parse_filters(args.filter)
     if not clauses then return nil, err end
     list = M.filter(list, clauses, id_field)
   end
-  if opts.sort ~= false then
+  if opts.sort ~= false and args.sort then
     list = M.sort(list, M.parse_sort(args.sort, id_field))
   end
+  return list
+end
+
+--- Run a whole list query over `records`: filter, sort, then the page at skip/limit.
+-- @tparam table records
+-- @tparam table args decoded query (name -> values)
+-- @tparam table opts `{id_field=, paged=true|false, filter=true|false, sort=true|false, max_limit=, size=,
+--   position=}`
+-- @return `{items=, total=, skip=, limit=}` or nil and a "Bad Request: ..." message
+function M.query(records, args, opts)
+  opts = opts or {}
+  local limit, skip = M.DEFAULT_LIMIT, 0
+  if opts.paged ~= false then
+    limit, skip = M.paging(args, opts.max_limit, opts.size, opts.position)
+    if not limit then return nil, skip end
+  end
+  local list, err = M.select(records, args, opts)
+  if not list then return nil, err end
   local total = #list
   local items = {}
   if opts.paged == false then
@@ -519,45 +556,6 @@ function M.project(rec, fields, id_field)
     end
   end
   return out
-end
-
-------------------------------------------------------------------------------
--- A database: named collections, some of them one per parent record
-------------------------------------------------------------------------------
-
-local DB = {}
-DB.__index = DB
-
---- A new database.
--- @tparam table specs collection name -> `{id_field=string|false, hidden={...}}`
-function M.new_db(specs)
-  return setmetatable({specs = specs, colls = {}}, DB)
-end
-
---- The collection `name`, or its instance under `parent_id` (created empty on first use).
-function DB:coll(name, parent_id)
-  local key = parent_id ~= nil and (name .. "@" .. tostring(parent_id)) or name
-  local c = self.colls[key]
-  if c == nil then
-    local spec = self.specs[name]
-    assert(spec, "unknown collection " .. name)
-    local idf = spec.id_field
-    if idf == nil then idf = "id" end
-    c = M.collection(key, idf)
-    c.spec = spec
-    self.colls[key] = c
-  end
-  return c
-end
-
---- The spec of collection `name`.
-function DB:spec(name)
-  return self.specs[name]
-end
-
---- Drop every collection.
-function DB:clear()
-  self.colls = {}
 end
 
 return M

@@ -195,6 +195,43 @@ function M.new_uuid()
   return M.uuid(999, created + os.time() % 100000 * 1000)
 end
 
+--- The edit distance of two strings (Levenshtein, case-insensitive).
+function M.distance(a, b)
+  a, b = a:lower(), b:lower()
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = {[0] = i}
+    local ca = byte(a, i)
+    for j = 1, #b do
+      local cost = ca == byte(b, j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+--- The names of `candidates` nearest to `name` (at most `n`, default 3), for "did you mean" messages.
+function M.nearest(name, candidates, n)
+  local scored = {}
+  local limit = math.max(2, #name // 3)
+  for _, c in ipairs(candidates) do
+    local d = M.distance(name, c)
+    if d <= limit then scored[#scored + 1] = {c, d} end
+  end
+  table.sort(scored, function(x, y) return x[2] < y[2] or (x[2] == y[2] and x[1] < y[1]) end)
+  local out = {}
+  for i = 1, math.min(n or 3, #scored) do out[i] = scored[i][1] end
+  return out
+end
+
+--- 16 hex digits derived from `n` and the clock: unguessable enough for a mock's tokens.
+function M.hex_token(n)
+  local r = M.prng(n * 7919 + os.time() + math.floor(os.clock() * 1e6))
+  return format("%08x%08x", r() & 0xffffffff, r() & 0xffffffff)
+end
+
 --- Quote a string for `sh`.
 function M.shell_quote(s)
   return "'" .. gsub(s, "'", "'\\''") .. "'"
