@@ -100,7 +100,8 @@ end
 
 -- ---- bodies -----------------------------------------------------------------------------------------
 
--- The first missing field of the dotted path in body ("template.id"; "data[].x" checks every item).
+-- The first missing field of the dotted path in body ("template.id"; "data[].x" checks every item
+-- of data).
 local function missing_field(body, path)
   local head, rest = path:match("^([^.]+)%.?(.*)$")
   local list = head:match("^(.-)%[%]$")
@@ -118,10 +119,15 @@ local function missing_field(body, path)
     return nil
   end
   local v = body[head]
+  -- a field required inside an optional object is required only when the object is there (the
+  -- object's own entry in the list, when it has one, says whether it must be)
+  if rest ~= "" then
+    if type(v) ~= "table" then return nil end
+    local miss = missing_field(v, rest)
+    return miss and (head .. "." .. miss)
+  end
   if v == nil or v == core.null then return head end
-  if rest == "" or type(v) ~= "table" then return nil end
-  local miss = missing_field(v, rest)
-  return miss and (head .. "." .. miss)
+  return nil
 end
 
 -- A JSON body table checked against the schema's fields; fields declared as arrays become arrays
@@ -299,6 +305,13 @@ end
 
 -- ---- results ----------------------------------------------------------------------------------------
 
+-- A JSON media type, as the core decides what to decode: application/json, application/...+json.
+local function is_json(ct)
+  if type(ct) ~= "string" then return false end
+  ct = ct:lower()
+  return ct:find("^application/json") ~= nil or ct:find("^application/[%w.+-]*%+json") ~= nil
+end
+
 --- The data of a response of `op`: decoded JSON, the bytes of a binary or text answer (or the
 -- file it went to), or true when there is nothing to return; or nil and an error.
 function M.result(op, resp)
@@ -312,7 +325,7 @@ function M.result(op, resp)
       method = op.method, url = resp.url, operation = op.id, attempts = resp.attempts,
       correlation_id = resp.correlation_id })
   end
-  if type(body) == "string" then
+  if type(body) == "string" and not is_json(resp.headers["content-type"]) then -- (a JSON string decodes to one)
     return nil, errors.new("not_json", { status = resp.status,
       message = "expected a JSON body, got content type " .. (resp.headers["content-type"] or "none"),
       method = op.method, url = resp.url, operation = op.id, attempts = resp.attempts,

@@ -31,13 +31,14 @@ local function path_params(op)
   return names
 end
 
--- The path parameters of op that the bound ones do not give, in order.
-local function unbound(op, bound)
-  local out = {}
-  for _, name in ipairs(path_params(op)) do
-    if bound[name] == nil then out[#out + 1] = name end
-  end
-  return out
+-- The params of op that the ids bound so far give: its first path parameters, in order (parents'
+-- ids come first in every path, whatever each operation calls them), and its other path parameters.
+local function bind_ids(op, ids)
+  local names, params = path_params(op), {}
+  for i = 1, math.min(#ids, #names) do params[names[i]] = ids[i] end
+  local rest = {}
+  for i = #ids + 1, #names do rest[#rest + 1] = names[i] end
+  return params, rest
 end
 
 -- The name of the resource whose methods are being built ("client.policies"), for the message of
@@ -66,10 +67,9 @@ local function check_table(v, n, fname, what)
   end
 end
 
--- Params for one call: the bound ids, the caller's extra params; request options apart.
+-- Params for one call: the bound ones, the caller's extra params; request options apart.
 local function params_of(bound, extra)
-  local p, run_opts = {}, nil
-  for k, v in pairs(bound) do p[k] = v end
+  local p, run_opts = bound, nil
   for k, v in pairs(extra or {}) do
     if operation.REQUEST_OPTIONS[k] then
       run_opts = run_opts or {}
@@ -90,37 +90,35 @@ end
 
 local PAGING = { "list", "each", "pages", "all" }
 
--- The paging methods over `op` (the walk's params: the bound ids, and `fixed` ones).
+-- The paging methods over `op` (the walk's params: the bound ids, and `fixed` ones taken from fields
+-- of the resource object).
 local function paging_methods(methods, op, fixed)
   local owner = building
   for _, w in ipairs(PAGING) do
     methods[w] = function(self, opts)
       resource_of(self, w, owner)
       check_table(opts, 1, w, "table of options")
-      local base = {}
-      for k, v in pairs(self._bound) do base[k] = v end
-      for k, v in pairs(fixed or {}) do base[k] = self[v] or v end
+      local base = bind_ids(op, self._ids)
+      for k, field in pairs(fixed or {}) do base[k] = self[field] end
       return require("jumpcloud.paging")[w](self._st, op, base, opts, self._name .. ":" .. w)
     end
   end
 end
 
--- The method for a verb `name` of kind `as` running operation `op`: the ids the bound ones do not
--- give, then a body (create, update, replace, and actions of operations that take one), then the
--- extra params and options.
-local function make_verb(name, as, op)
-  local takes_body = op.body ~= nil and (as == "create" or as == "update" or as == "replace" or as == "action")
+-- The method for a verb `name` running operation `op`: the ids the bound ones do not
+-- give, then a body where the operation takes one (a DELETE may), then the extra params and options.
+local function make_verb(name, op)
+  local takes_body = op.body ~= nil
   local owner = building
   return function(self, ...)
     resource_of(self, name, owner)
-    local args, ids = { ... }, unbound(op, self._bound)
-    local bound = {}
-    for k, v in pairs(self._bound) do bound[k] = v end
-    for i, pname in ipairs(ids) do
+    local args = { ... }
+    local bound, rest = bind_ids(op, self._ids)
+    for i, pname in ipairs(rest) do
       check_id(args[i], i, name)
       bound[pname] = args[i]
     end
-    local n, body = #ids + 1, nil
+    local n, body = #rest + 1, nil
     if takes_body then
       body = args[n]
       if body ~= nil and type(body) ~= "table" and type(body) ~= "string" then
@@ -137,23 +135,33 @@ end
 
 local bind
 
+-- Whether op takes the parameter, or the body field, `name`.
+local function takes(op, name)
+  return operation.param_set(op)[name] ~= nil
+end
+local function body_takes(op, name)
+  local b = op.body
+  return b ~= nil and (b.open or b.fields == nil or b.fields[name] ~= nil)
+end
+
 -- Graph subs: members(id) and associations(id, type) list, add and remove; the rest list.
 local function graph_methods(spec)
   local methods = {}
-  local list = op_of(spec.list)
-  paging_methods(methods, list, spec.graph == "associations" and { targets = "_type" } or nil)
+  if spec.list then
+    local list = op_of(spec.list)
+    local typed = spec.graph == "associations" and takes(list, "targets")
+    paging_methods(methods, list, typed and { targets = "_type" } or nil)
+  end
   if spec.manage then
-    local manage = op_of(spec.manage)
-    local owner = building
+    local manage, owner = op_of(spec.manage), building
+    local typed = body_takes(manage, "type")
     local function edge(verb)
       return function(self, id, attributes)
         resource_of(self, verb, owner)
         check_id(id, 1, verb)
         check_table(attributes, 2, verb)
-        local body = { op = verb, type = self._type or spec.type, id = id, attributes = attributes }
-        local params = {}
-        for k, v in pairs(self._bound) do params[k] = v end
-        params.body = body
+        local params = bind_ids(manage, self._ids)
+        params.body = { op = verb, id = id, attributes = attributes, type = typed and (self._type or spec.type) or nil }
         return operation.run(self._st, manage, params, nil, self._name .. ":" .. verb)
       end
     end
@@ -162,39 +170,26 @@ local function graph_methods(spec)
   return methods
 end
 
-local function first_op(spec)
-  if spec.graph then return op_of(spec.list) end
-  local names = {}
-  for name in pairs(spec.verbs or {}) do names[#names + 1] = name end
-  table.sort(names)
-  if names[1] then
-    local v = spec.verbs[names[1]]
-    return op_of(type(v) == "table" and v.op or v)
-  end
-  local _, sub = next(spec.subs or {})
-  if sub then return first_op(sub) end
-end
-
 local function sub_method(sub_name, sub)
   local nids = sub.no_parent and 0 or sub.ids or 1
   local owner = building
   return function(self, ...)
     resource_of(self, sub_name, owner)
-    local args, bound = { ... }, {}
-    for k, v in pairs(self._bound) do bound[k] = v end
-    local names = unbound(first_op(sub), bound)
+    local args, ids = { ... }, {}
+    for i, v in ipairs(self._ids) do ids[i] = v end
     for i = 1, nids do
       check_id(args[i], i, sub_name)
-      bound[names[i] or ("?" .. i)] = args[i]
+      ids[#ids + 1] = args[i]
     end
-    local r = bind(self._st, sub, bound, self._name .. ":" .. sub_name .. "(...)")
+    local r = bind(self._st, sub, ids, self._name .. ":" .. sub_name .. "(...)")
     if sub.graph == "associations" then
       local t = args[nids + 1]
       if type(t) ~= "string" then
         check.fail("bad argument #%d to '%s' (target type expected: %s)", nids + 1, sub_name, table.concat(sub.types or {}, ", "))
       end
+      local types = sub.types and #sub.types > 0 and sub.types or { t } -- none declared: any
       local ok = false
-      for _, x in ipairs(sub.types or { t }) do ok = ok or x == t end
+      for _, x in ipairs(types) do ok = ok or x == t end
       if not ok then
         check.fail("bad argument #%d to '%s' ('%s' is not a target type of %s: %s)%s", nids + 1, sub_name, t, self._name,
           table.concat(sub.types, ", "), check.suggest(t, sub.types, 1))
@@ -213,7 +208,7 @@ local function build_methods(spec)
     if type(v) == "table" then as, id = v.as, v.op end
     local op = op_of(id)
     if as == "list" then paging_methods(methods, op)
-    else methods[name] = make_verb(name, as, op) end
+    else methods[name] = make_verb(name, op) end
   end
   for sub_name, sub in pairs(spec.subs or {}) do methods[sub_name] = sub_method(sub_name, sub) end
   return methods
@@ -240,8 +235,8 @@ local function meta(spec, name)
   return mt
 end
 
-bind = function(st, spec, bound, name)
-  return setmetatable({ _st = st, _bound = bound, _name = name }, meta(spec, name))
+bind = function(st, spec, ids, name)
+  return setmetatable({ _st = st, _ids = ids, _name = name }, meta(spec, name))
 end
 
 --- The resource `name` of the client whose state is `st`.

@@ -159,7 +159,7 @@ end
 local sorted = require("generate.write_lua").keys -- keys in order (no order given: sorted)
 
 local function is_list_op(op)
-  return op.response.list ~= nil or (op.paging ~= nil and op.response.kind == "json")
+  return op.response.list ~= nil -- paged but no list in its answer (an empty schema): a get
 end
 
 local Builder = {}

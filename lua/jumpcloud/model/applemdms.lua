@@ -416,6 +416,8 @@ return {
   resource = {
     verbs = {
       list = "getApiV2Applemdms",
+      abm_devices = { op = "getApiV2ApplemdmsByDevicemanagerobjectidAbmDevices", as = "get" },
+      background_tasks = { op = "getApiV2ApplemdmsByDeviceobjectidBackgroundTasks", as = "get" },
       csr = { op = "getApiV2ApplemdmsByAppleMdmIdCsr", as = "get" },
       delete = "deleteApiV2ApplemdmsById",
       depkey = { op = "getApiV2ApplemdmsByAppleMdmIdDepkey", as = "get" },
@@ -426,14 +428,12 @@ return {
       },
     },
     subs = {
-      abm_devices = { verbs = { list = "getApiV2ApplemdmsByDevicemanagerobjectidAbmDevices" } },
       account_driven_service_discovery = {
         verbs = {
           config = { op = "getApiV2ApplemdmsByOrganizationobjectidAccountDrivenServiceDiscoveryConfig", as = "get" },
           get = "getApiV2ApplemdmsByOrganizationobjectidAccountDrivenServiceDiscovery",
         },
       },
-      background_tasks = { verbs = { list = "getApiV2ApplemdmsByDeviceobjectidBackgroundTasks" } },
       devices = {
         verbs = {
           list = "getApiV2ApplemdmsByAppleMdmIdDevices",
