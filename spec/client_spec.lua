@@ -172,6 +172,15 @@ describe("the client", function()
       assert.are.equal("us\thttp://x/one\thttps://console.jumpcloud.com/api/v2\thttp://y/di", roots)
     end)
 
+    it("sends v1 and Directory Insights operations to their roots", function()
+      local c <close> = support.client(srv)
+      assert(c:call("getApiSystemusers", { limit = 1 }))
+      local v1 = support.requests(control, "/api/systemusers")
+      assert.are.equal(1, #v1)
+      assert(c:call("directoryInsights_eventsPost", { body = { service = { "all" }, start_time = "2026-01-01T00:00:00Z" } }))
+      assert.are.equal(1, #support.requests(control, "/insights/directory/v1/events"))
+    end)
+
     it("refuses an unknown region and a root that is not an http(s) URL", function()
       assert.has_error(function() jumpcloud.new({ api_key = "k", region = "ue" }) end,
         "bad region 'ue' (us, eu or in expected)")
