@@ -52,9 +52,13 @@ static void release_now(jc_client *c) {
   free(c->key);
   c->key = NULL;
   c->key_len = 0;
-  free(c->set.ca_file);
-  free(c->set.proxy);
-  c->set.ca_file = c->set.proxy = NULL;
+  jc_settings *s = &c->set;
+  char **owned[] = {&s->ca_file, &s->proxy, &s->env_http_proxy, &s->env_https_proxy, &s->no_proxy};
+  for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
+    if (*owned[i]) jc_wipe(*owned[i], strlen(*owned[i])); /* a proxy URL may carry a password */
+    free(*owned[i]);
+    *owned[i] = NULL;
+  }
 }
 
 /* One cleanup for close, __close and __gc: safe to run twice, and during a call of this client
@@ -138,6 +142,26 @@ static void set_key(lua_State *L, jc_client *c) {
   lua_pop(L, 1);
 }
 
+/* The first of the environment variables that is set, copied ("" when none is). */
+static char *env_first(const char *const *names) {
+  const char *v = NULL;
+  for (; *names && !v; names++) v = getenv(*names);
+  return strdup(v ? v : "");
+}
+
+/* The proxy environment, as libcurl would read it for every request: http_proxy (lower case only,
+ * as libcurl does), https_proxy or HTTPS_PROXY, then all_proxy or ALL_PROXY; no_proxy or NO_PROXY. */
+static int read_proxy_env(jc_settings *s) {
+  static const char *const http[] = {"http_proxy", "all_proxy", "ALL_PROXY", NULL};
+  static const char *const https[] = {"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
+  static const char *const none[] = {"no_proxy", "NO_PROXY", NULL};
+  s->no_proxy = env_first(none);
+  if (s->proxy) return s->no_proxy ? 0 : -1;
+  s->env_http_proxy = env_first(http);
+  s->env_https_proxy = env_first(https);
+  return s->no_proxy && s->env_http_proxy && s->env_https_proxy ? 0 : -1;
+}
+
 /* The table of default headers at the top: name -> string value (false: none). */
 static void set_headers(lua_State *L, jc_client *c) {
   int t = lua_gettop(L);
@@ -174,7 +198,7 @@ static int l_new(lua_State *L) {
   set_headers(L, c);
   lua_pop(L, 1);
   jc_settings *s = &c->set;
-  if (opt_copy(L, 1, "ca_file", &s->ca_file) || opt_copy(L, 1, "proxy", &s->proxy))
+  if (opt_copy(L, 1, "ca_file", &s->ca_file) || opt_copy(L, 1, "proxy", &s->proxy) || read_proxy_env(s))
     return luaL_error(L, "out of memory");
   if (raw_field(L, 1, "user_agent") != LUA_TNIL) { /* a default header line: cheaper than CURLOPT_USERAGENT */
     luaL_checktype(L, -1, LUA_TSTRING);

@@ -71,6 +71,9 @@ void jc_scrub_register(lua_State *L);
 /* transfer.c: one request on one easy handle, with its reused response buffers. */
 typedef struct jc_settings {
   char *ca_file, *proxy; /* owned copies, NULL when unset */
+  /* Without a proxy option, the proxy environment as libcurl reads it, read once for the client:
+   * left to libcurl, it is read again for every request (five getenv calls). "" for none. */
+  char *env_http_proxy, *env_https_proxy, *no_proxy;
   long timeout_ms, connect_ms, stall_s;
   size_t max_body;
 } jc_settings;
@@ -87,6 +90,7 @@ typedef struct jc_transfer {
   const struct curl_slist *set_headers;
   long set_timeout_ms;
   int set_plain_get, set_body;
+  const char *set_proxy;      /* what CURLOPT_PROXY was last set to, when the client's is per scheme */
   jc_buf body, head;
   size_t max_body;
   int overflow;               /* 1: body over max_body, 2: header block too large */

@@ -96,7 +96,8 @@ jc_transfer *jc_transfer_new(const jc_client *c) {
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
   if (s->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file);
-  if (s->proxy) curl_easy_setopt(e, CURLOPT_PROXY, s->proxy); /* else libcurl honours *_proxy */
+  if (s->proxy) curl_easy_setopt(e, CURLOPT_PROXY, s->proxy); /* else per request: see set_proxy */
+  curl_easy_setopt(e, CURLOPT_NOPROXY, s->no_proxy);
   return t;
 }
 
@@ -187,6 +188,16 @@ static void set_method(jc_transfer *t, const char *method, const char *body, siz
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
+/* Without a proxy option, the proxy the environment gives for the URL's scheme: set on the handle
+ * only when it changes. */
+static void set_proxy(jc_transfer *t, const jc_settings *s, const char *url) {
+  if (s->proxy) return;
+  const char *p = strncasecmp(url, "https:", 6) == 0 ? s->env_https_proxy : s->env_http_proxy;
+  if (p == t->set_proxy) return;
+  curl_easy_setopt(t->easy, CURLOPT_PROXY, p);
+  t->set_proxy = p;
+}
+
 /* 1 when the request's own headers (the table at h, or none) name the header of line `line`
  * ("Name: value"), in any case. Reads the table raw and allocates nothing. */
 static int overridden(lua_State *L, int h, const char *line) {
@@ -249,8 +260,7 @@ static int read_fields(lua_State *L, int req) {
   for (int i = 0; i < F_COUNT; i++) {
     lua_pushstring(L, FIELD_NAMES[i]);
     int type = lua_rawget(L, req);
-    int required = i == F_METHOD || i == F_URL;
-    if (type != FIELD_TYPES[i] && (required || type != LUA_TNIL))
+    if (type != FIELD_TYPES[i] && (i <= F_URL || type != LUA_TNIL)) /* method and url are required */
       luaL_error(L, "bad request field '%s' (%s expected, got %s)", FIELD_NAMES[i], lua_typename(L, FIELD_TYPES[i]),
                  luaL_typename(L, -1));
   }
@@ -312,6 +322,7 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int r
     t->gzip = gzip;
   }
   curl_easy_setopt(t->easy, CURLOPT_URL, url);
+  set_proxy(t, &c->set, url);
   const struct curl_slist *send = own ? list : c->defaults;
   if (send != t->set_headers) {
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, send);

@@ -30,7 +30,10 @@ describe("the client", function()
       assert.are.same(want, client_mod.members())
       assert.are.equal(79, #resources)
       for _, name in ipairs(want) do assert.is_not_nil(client[name], name) end
-      assert.are.same({}, (function() local t = {} for k in pairs(client) do t[#t + 1] = k end return t end)())
+      local own = {}
+      for k in pairs(client) do own[#own + 1] = k end -- the methods; resources come on first use
+      table.sort(own)
+      assert.are.same(METHODS, own)
       for _, gone in ipairs({ "perform", "retry", "multi_add", "multi_wait", "redact", "timeout", "span", "sleep",
         "sends_org", "gzip", "state", "transport" }) do
         assert.is_nil(client[gone], gone)
@@ -128,6 +131,31 @@ describe("the client", function()
         assert.are.equal("attempt to use a closed jumpcloud.Client", msg)
       end
       assert.matches("^jumpcloud.Client %(closed, ", tostring(c))
+    end)
+  end)
+
+  describe("proxies", function()
+    -- A request to a host that does not resolve: through a proxy (the mock, which then sees the
+    -- absolute URL and answers 404 for it), or failing to resolve without one.
+    local function through(env, opts)
+      local ok, out = support.run_child(string.format([[
+        local c = require("jumpcloud").new{ api_key = %q, base_url = "http://jc.invalid/api/v2", retry = false%s }
+        local r, e = c:request("GET", "/__test/echo")
+        print(e and e.code, e and e.message)
+      ]], support.API_KEY, opts or ""), env)
+      assert.is_true(ok, out)
+      return out
+    end
+
+    it("takes the proxy the environment names for the scheme, and no_proxy, as libcurl does", function()
+      local via = "not_found\tNot Found: http://jc.invalid/api/v2/__test/echo\n"
+      assert.are.equal(via, through("http_proxy=" .. srv.root .. " "))
+      assert.are.equal(via, through("all_proxy=" .. srv.root .. " "))
+      assert.matches("^couldnt_resolve_host", through("http_proxy=" .. srv.root .. " no_proxy=jc.invalid "))
+      -- http_proxy is honoured in lower case only (libcurl's rule: HTTP_PROXY may come from a CGI header)
+      assert.matches("^couldnt_resolve_host", through("HTTP_PROXY=" .. srv.root .. " "))
+      -- the option wins over the environment
+      assert.are.equal(via, through("http_proxy=http://127.0.0.1:9 ", string.format(", proxy = %q", srv.root)))
     end)
   end)
 

@@ -127,7 +127,9 @@ function M.run_child(script, env)
   local f = assert(io.open(file, "w"))
   f:write(string.format("package.path = %q; package.cpath = %q\n", package.path, package.cpath), script)
   f:close()
-  local p = io.popen("env -u JC_REGION -u JC_API_V2_BASE_URL " .. (env or "") .. "lua5.4 " .. file .. " 2>&1")
+  local clean = "env -u JC_REGION -u JC_API_V2_BASE_URL -u http_proxy -u https_proxy -u HTTPS_PROXY -u all_proxy "
+    .. "-u ALL_PROXY -u no_proxy -u NO_PROXY "
+  local p = io.popen(clean .. (env or "") .. "lua5.4 " .. file .. " 2>&1")
   local out = p:read("a")
   local ok, _, code = p:close()
   os.remove(file)

@@ -179,7 +179,10 @@ function M.new(opts)
   if not ok then check.usage(tostring(transport)) end
   local timeout = opts.timeout or 60
   if retry == nil then retry = require("jumpcloud.retry").DEFAULTS end
-  local client = setmetatable({}, MT)
+  -- the methods are the client's own fields: a call finds them at once, and pairs(client) lists them
+  local client = {}
+  for name, f in pairs(Client) do client[name] = f end
+  setmetatable(client, MT)
   STATE[client] = {
     open = true, transport = transport, roots = roots, root = roots.v2.url, sends_org = sends_org,
     retry = retry, timeout = timeout,
@@ -207,7 +210,8 @@ end
 --   false: ask for a gzip-compressed answer or not, whatever the client's `gzip` option says)
 -- @treturn table response `{status, headers, body, attempts}`, JSON bodies decoded; or nil and an error
 function Client:request(method, path, opts)
-  local st = open_state(self)
+  local st = STATE[self] or state_of(self)
+  if not st.open then check.closed() end
   local req = opts == nil and request.plain(st, method, path) or request.build(st, method, path, opts)
   return execute.run(st, req)
 end
