@@ -10,7 +10,7 @@ local M = {}
 function M.run(st, req)
   local span = req.span
   local deadline = span and st.clock() + span -- every attempt and wait: the call's deadline
-  req.timeout = span -- the first attempt has the whole span: no need to read the clock again
+  -- the first attempt has the whole span (req.timeout, as made): no need to read the clock again
   local resp, err = st.transport:perform(req)
   if resp and not resp.decode_error and resp.status < 300 and not st.on_event then
     resp.url, resp.attempts = req.url, 1

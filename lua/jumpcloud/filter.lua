@@ -193,13 +193,13 @@ function M.search(field, text) return checked(make("search", 1, "search", field,
 -- @usage F.between("date", "2024-01-01", "2024-12-31")   -- date:between:2024-01-01|2024-12-31
 function M.between(field, lo, hi) return checked(make("between", 1, "between", field, lo, hi)) end
 
---- `field:in:a|b|c`: field equals one of the values. Also reachable as `F.in_`, `in` being a keyword.
+--- `field:in:a|b|c`: field equals one of the values. `F["in"]`, or `F.in_` (`in` being a keyword).
 -- @tparam string field
 -- @tparam {string|number|boolean,...} values a non-empty list; no item may contain `|` or `,`
 -- @treturn table a filter object
 -- @usage F["in"]("type", { "linux", "darwin" })   -- type:in:linux|darwin
-M["in"] = function(field, values) return checked(make("in", 1, "in", field, values)) end
-M.in_ = M["in"]
+function M.in_(field, values) return checked(make("in", 1, "in", field, values)) end
+M["in"] = M.in_
 
 --- Any operator by name, from the closed set in `operators`. A wrong name raises, with a hint where one
 -- is known (`gte` -> `ge`, `$eq` -> `eq`, `!=` -> `ne`, ...).

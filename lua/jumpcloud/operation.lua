@@ -90,6 +90,9 @@ local function query_value(op, p, v, label)
     return v
   end
   if p.name == "sort" and type(v) == "table" then return filter.list_param(v, p.name) end
+  if p.name == "filter" and p.type == "string" and type(v) == "table" then -- (v1's filter is one string)
+    return filter.encode(v, p.name)
+  end
   if p.type == "string" and math_type(v) == "integer" then return v end
   if not is_type(v, p.type) or type(v) == "table" then
     check.fail("bad %s (%s expected, got %s)", where, p.type, type_name(v))

@@ -128,7 +128,7 @@ function M.build(cfg, method, path, opts, root, operation)
   end
   return { method = method, url = url, headers = headers, body = body, to_file = opts.to_file,
     decode = method == "HEAD" and M.DECODE_NONE or opts.raw and M.DECODE_ERRORS or M.DECODE_ALL,
-    gzip = gzip, retry = policy, span = span, operation = operation }
+    gzip = gzip, retry = policy, span = span, timeout = span, operation = operation }
 end
 
 --- The most common request (a known method and a path, no options) without the checks it does
@@ -136,8 +136,9 @@ end
 function M.plain(cfg, method, path)
   local m = M.METHODS[method]
   if m and type(path) == "string" and byte(path, 1) == SLASH then
+    local span = cfg.span -- (every field made here: a field added later would resize the table)
     return { method = m, url = cfg.root .. path, decode = m == "HEAD" and M.DECODE_NONE or M.DECODE_ALL,
-      gzip = cfg.gzip == true, retry = cfg.retry, span = cfg.span }
+      gzip = cfg.gzip == true, retry = cfg.retry, span = span, timeout = span }
   end
 end
 

@@ -261,6 +261,14 @@ function M.describe_collection(c)
   for _, f in ipairs(ID_FIELDS) do
     if not idf and props[f] then idf = f end
   end
+  -- a record schema without an id (v1's `command`, the create body's): the list's items name it
+  for _, op in ipairs(idf == nil and ops.list or {}) do
+    local items = list_items(op)
+    local iprops = items and schema.flat(op.api, items).properties or {}
+    for _, f in ipairs(ID_FIELDS) do
+      if not idf and iprops[f] then idf = f end
+    end
+  end
   c.id_field = idf or "id"
   local idschema = props[c.id_field] and schema.flat(c.schema_api, props[c.id_field]) or {}
   local t = idschema.type
