@@ -98,7 +98,7 @@ function M.continue(st, req, n, resp, err)
     n = n + 1
     if not st.transport:is_open() then require("jumpcloud.check").closed() end
     req.timeout = M.timeout(st, req)
-    resp, err = st.transport:perform(req)
+    resp, err = require("jumpcloud.execute").attempt(st, req)
   end
 end
 
