@@ -100,6 +100,11 @@ describe("jumpcloud core", function()
       assert.are.equal("/api/v2/__test/echo", r.body.path)
     end)
 
+    it("takes a lower-case method and a full URL of its root without options", function()
+      assert.are.equal("PUT", assert(client:request("put", "/__test/echo")).body.method)
+      assert.are.equal("/api/v2/__test/echo", assert(client:request("GET", srv.url .. "/__test/echo")).body.path)
+    end)
+
     it("sends the API key, Accept and the jumpcloud-lua user agent", function()
       local b = echo()
       assert.are.equal(support.API_KEY, b.headers["x-api-key"])

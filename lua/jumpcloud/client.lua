@@ -118,7 +118,6 @@ local function state_of(self)
   end
   check.usage("bad self (a jumpcloud.Client expected: call methods with a colon, client:request(...))")
 end
-M.state_of = state_of
 
 -- The state of an open client, or the one error of a closed one.
 local function open_state(self)
@@ -126,7 +125,6 @@ local function open_state(self)
   if not st.open then check.closed() end
   return st
 end
-M.open_state = open_state
 
 local MT = { __name = "jumpcloud.Client", __metatable = "jumpcloud.Client" }
 
@@ -192,7 +190,7 @@ function M.new(opts)
     -- every request libcurl's time, so by default only list pages ask for gzip.
     gzip = opts.gzip == nil and "lists" or opts.gzip,
     sleep = opts.sleep or core.sleep, clock = opts.clock or core.now, on_event = opts.on_event,
-    next_id = 0, resources = {}, client = client,
+    next_id = 0, resources = {},
   }
   return client
 end

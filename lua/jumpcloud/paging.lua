@@ -27,11 +27,6 @@ M.MAX_CONCURRENCY = 8 -- JumpCloud's own CLI caps here, for the per-organisation
 local WALK_OPTIONS = { concurrency = true, limit = true, max = true, skip = true, token = true, stable_sort = true,
   retry = true }
 
--- How `op` pages (the model's `paging`): `{kind, size, position, next, max, in_body}`, or nil.
-local function paging_of(op)
-  return op.paging
-end
-
 -- Position kinds: a number (skip, offset) or a token handed over by the page before.
 local NUMERIC = { skip = true, offset = true }
 
@@ -210,7 +205,7 @@ end
 --- The walk: a `next_page()` function returning `items, info` for each page in order (nil at the
 -- end; raises a walk error on a failure), and `close()`. Checks everything before any request.
 local function walker(st, op, base, opts, label)
-  local pg = paging_of(op)
+  local pg = op.paging
   local size, params
   opts, size, params = check_opts(op, pg, base, opts)
   local window = M.concurrency(opts, 1)
@@ -336,7 +331,7 @@ end
 --- One page. Returns the items (an array) and paging facts `{total, next_skip, next_token, status,
 -- headers}`, or nil and an error.
 function M.list(st, op, base, opts, label)
-  local pg = paging_of(op)
+  local pg = op.paging
   local size, params
   opts, size, params = check_opts(op, pg, base, opts)
   local skip = opts.skip or 0

@@ -24,6 +24,8 @@ local byte, SLASH = string.byte, string.byte("/")
 
 local M = {}
 
+local NO_OPTIONS = {}
+
 M.METHODS = { GET = "GET", POST = "POST", PUT = "PUT", PATCH = "PATCH", DELETE = "DELETE", HEAD = "HEAD",
   OPTIONS = "OPTIONS" }
 M.DECODE_NONE, M.DECODE_ALL, M.DECODE_ERRORS = 0, 1, 2
@@ -84,7 +86,7 @@ function M.build(cfg, method, path, opts, root, operation)
   if type(method) ~= "string" then check.fail("bad argument #1 to 'request' (string expected, got %s)", type(method)) end
   local url = url_of(root or cfg.root, path)
   method = M.METHODS[method] or method:upper()
-  if opts == nil then opts = cfg.NO_OPTIONS end
+  if opts == nil then opts = NO_OPTIONS end
   if type(opts) ~= "table" then check.fail("bad argument #3 to 'request' (table expected, got %s)", type(opts)) end
   for k in pairs(opts) do
     if not M.OPTIONS[k] and type(k) == "string" then check.known({ [k] = true }, M.OPTIONS, "request option") end
