@@ -65,6 +65,36 @@ describe("request bodies", function()
   end)
 end)
 
+describe("uploads", function()
+  local client, control
+
+  support.with_mock(function(e) client, control = e.client, e.control end)
+
+  it("send an application's logo as multipart/form-data, from bytes, {file = path} or a file's path", function()
+    local app = assert(client.applications:list({ limit = 1 }))[1]._id
+    local png = "\137PNG\r\n\26\nlogo bytes"
+    local path = os.tmpname()
+    local f = assert(io.open(path, "wb"))
+    f:write(png)
+    f:close()
+    local logo = client.applications:logo(app)
+    for _, body in ipairs({ { image = png }, { image = { file = path } }, path }) do
+      support.reset(control)
+      assert.is_true(assert(logo:create(body)))
+      local r = support.requests(control)[1]
+      assert.matches("^multipart/form%-data; boundary=", r.headers["content-type"])
+      assert.is_truthy(r.body:find('name="image"', 1, true))
+      assert.is_truthy(r.body:find(png, 1, true))
+    end
+    os.remove(path)
+    assert.has_error(function() logo:create({ picture = png }) end,
+      "unknown form field 'picture' for client.applications:logo(...):create")
+    assert.has_error(function() logo:create({ image = { file = "/nonexistent/logo.png" } }) end,
+      "bad form field 'image' for client.applications:logo(...):create "
+        .. "(cannot read the file: /nonexistent/logo.png: No such file or directory)")
+  end)
+end)
+
 describe("operation names", function()
   it("every standardized, legacy and reference name of every operation finds it", function()
     local n, names = 0, 0

@@ -199,9 +199,12 @@ local function part_of(v, where)
   check.fail("bad %s (bytes, or {file = path} expected, got %s)", where, type(v))
 end
 
--- A multipart/form-data body of the fields of `body` (each bytes or {file = path}).
+-- A multipart/form-data body of the fields of `body` (each bytes or {file = path}); a string is the
+-- path of the file of a form's one field (the logo upload's image).
 local function multipart(label, spec, body)
-  if type(body) ~= "table" then check.fail("bad body for %s (a table of form fields expected)", label) end
+  local only = spec.fields and next(spec.fields)
+  if type(body) == "string" and only and next(spec.fields, only) == nil then body = { [only] = { file = body } } end
+  if type(body) ~= "table" then check.fail("bad body for %s (a table of form fields, or a file's path, expected)", label) end
   local boundary = format("jc-%08x%08x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
   local parts, names = {}, {}
   for k in pairs(body) do names[#names + 1] = k end
