@@ -24,12 +24,6 @@ jc_secret jc_client_secret(const jc_client *c) {
   return s;
 }
 
-/* Frees a header list after wiping its lines: the client's carries the API key. */
-static void free_lines(struct curl_slist *list) {
-  for (struct curl_slist *l = list; l; l = l->next) jc_wipe(l->data, strlen(l->data));
-  curl_slist_free_all(list);
-}
-
 static void release_now(jc_client *c) {
   c->open = 0;
   c->release_due = 0;
@@ -46,7 +40,7 @@ static void release_now(jc_client *c) {
   c->main = NULL;
   if (c->share) curl_share_cleanup(c->share); /* after every handle that used it */
   c->share = NULL;
-  free_lines(c->defaults);
+  jc_free_lines(c->defaults); /* the client's lines carry the API key */
   c->defaults = NULL;
   if (c->key) jc_wipe(c->key, c->key_len);
   free(c->key);

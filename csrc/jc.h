@@ -141,6 +141,8 @@ void jc_transfer_reset(jc_transfer *t);
 /* Headers: a checked "Name: value" line appended to list; 0 or a JC_HEADER_* failure. */
 enum { JC_HEADER_OK = 0, JC_HEADER_BAD_NAME = 1, JC_HEADER_BAD_VALUE = 2, JC_HEADER_NOMEM = 3 };
 int jc_add_header(struct curl_slist **list, const char *name, size_t nlen, const char *value, size_t vlen);
+/* Frees a header list after wiping its lines: the client's, and a request's copy of them, carry the key. */
+void jc_free_lines(struct curl_slist *list);
 
 /* Lua-facing entry points, one registration function per concern. */
 void jc_client_register(lua_State *L);

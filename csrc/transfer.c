@@ -101,8 +101,7 @@ jc_transfer *jc_transfer_new(const jc_client *c) {
   return t;
 }
 
-/* Frees a request's own header list after wiping it: it copies the client's, key and all. */
-static void free_lines(struct curl_slist *list) {
+void jc_free_lines(struct curl_slist *list) {
   for (struct curl_slist *l = list; l; l = l->next) jc_wipe(l->data, strlen(l->data));
   curl_slist_free_all(list);
 }
@@ -118,7 +117,7 @@ void jc_transfer_reset(jc_transfer *t) {
   if (t->headers) { /* the handle must not point to a freed list */
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
     t->set_headers = NULL;
-    free_lines(t->headers);
+    jc_free_lines(t->headers);
     t->headers = NULL;
   }
   if (t->set_body) { /* nor to a body Lua may collect (this makes the handle's method POST) */
@@ -239,7 +238,7 @@ static int add_own(lua_State *L, int h, struct curl_slist **list) {
 
 /* Raises for a bad header of the request (its name at the top), after freeing the list. */
 static void bad_header(lua_State *L, struct curl_slist *list, int rc) {
-  free_lines(list);
+  jc_free_lines(list);
   if (rc == JC_HEADER_NOMEM) luaL_error(L, "out of memory");
   const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
   if (rc == JC_HEADER_BAD_NAME) luaL_error(L, "bad header name '%s' (letters, digits and !#$%%&'*+-.^_`|~ only)", name);
@@ -309,7 +308,7 @@ void jc_transfer_prepare(lua_State *L, const jc_client *c, jc_transfer *t, int r
   }
   char *path_copy = NULL;
   if (file_path && !(path_copy = strdup(file_path))) {
-    free_lines(list);
+    jc_free_lines(list);
     luaL_error(L, "out of memory");
   }
   jc_transfer_reset(t);
